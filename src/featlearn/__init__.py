@@ -1,0 +1,42 @@
+"""featlearn: how gradient descent learns features in two-layer networks (Zhou & Ge, NeurIPS 2024).
+
+Float64 is switched on at import (set the environment variable JAX_ENABLE_X64=0 before importing to
+keep JAX's float32 default).
+"""
+
+import os as _os
+
+import jax as _jax
+
+if _os.environ.get("JAX_ENABLE_X64", "1").lower() not in ("0", "false"):
+    _jax.config.update("jax_enable_x64", True)
+
+from featlearn.data import sample_data  # noqa: E402
+from featlearn.gaussian import kernel  # noqa: E402
+from featlearn.model import Params, balance, forward, mass  # noqa: E402
+from featlearn.objective import (  # noqa: E402
+    empirical_loss,
+    optimal_head,
+    population_loss,
+    regularised_empirical_loss,
+    regularised_population_loss,
+)
+from featlearn.teacher import make_teacher  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Params",
+    "__version__",
+    "balance",
+    "empirical_loss",
+    "forward",
+    "kernel",
+    "make_teacher",
+    "mass",
+    "optimal_head",
+    "population_loss",
+    "regularised_empirical_loss",
+    "regularised_population_loss",
+    "sample_data",
+]

@@ -1,0 +1,98 @@
+r"""Two-layer networks: parameters, forward pass, balancing and the linear head (DESIGN §1, §1.3, §1.4).
+
+A network with m neurons is θ = (a, W), a ∈ R^m, W ∈ R^{m×d} (row w_j):
+
+    f_θ(x) = Σ_j a_j σ(w_j·x)  [+ c + v·x  when the student carries a linear head].
+
+The teacher is a `Params` too (unit rows, signed a*).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Optional
+
+import jax
+import jax.numpy as jnp
+
+from featlearn.gaussian.activations import get_activation
+from featlearn.gaussian.kernels import safe_norm
+
+
+class Params(NamedTuple):
+    """Parameters of a two-layer network (a JAX pytree).
+
+    Attributes:
+      a: (m,) second-layer weights.
+      W: (m, d) first-layer weights, one neuron per row.
+      c: optional scalar bias of the linear head (None: no head).
+      v: optional (d,) slope of the linear head (None: no head).
+    """
+
+    a: jax.Array
+    W: jax.Array
+    c: Optional[jax.Array] = None
+    v: Optional[jax.Array] = None
+
+    @property
+    def has_head(self) -> bool:
+        return self.c is not None
+
+    @property
+    def m(self) -> int:
+        return self.W.shape[-2]
+
+    @property
+    def d(self) -> int:
+        return self.W.shape[-1]
+
+    def without_head(self) -> "Params":
+        return Params(self.a, self.W)
+
+
+def forward(params: Params, X, activation) -> jax.Array:
+    r"""f_θ(x_i) = Σ_j a_j σ(w_j·x_i) (+ c + v·x_i) for every row x_i of X (n, d); returns (n,)."""
+    act = get_activation(activation)
+    Z = X @ params.W.T
+    out = act.forward(Z, safe_norm(params.W)) @ params.a
+    if params.has_head:
+        out = out + params.c + X @ params.v
+    return out
+
+
+def mass(params: Params) -> jax.Array:
+    """Mass μ_j = |a_j|·‖w_j‖ of each neuron (m,) (DESIGN §1.4)."""
+    return jnp.abs(params.a) * safe_norm(params.W)
+
+
+def balance(params: Params, activation=None) -> Params:
+    r"""Rescale each neuron so that |a_j| = ‖w_j‖ without changing f_θ (DESIGN §1.4).
+
+        (a_j, w_j) → (sign(a_j) √(|a_j| r_j),  w_j √(|a_j| / r_j)),    r_j = ‖w_j‖.
+
+    For a positively 1-homogeneous σ this keeps f_θ and turns the weight decay (λ/2)(‖a‖² + ‖W‖²_F)
+    into λ Σ_j μ_j (the total-variation norm of the neuron measure). Neurons with a_j = 0 or w_j = 0
+    (zero mass) are set to zero.
+
+    Args:
+      params: the network.
+      activation: if given and not homogeneous (``"erf"``), balancing is refused.
+
+    Raises:
+      ValueError: for a non-homogeneous activation.
+    """
+    if activation is not None and not get_activation(activation).homogeneous:
+        raise ValueError(
+            f"balance: activation {get_activation(activation).name!r} is not positively homogeneous; "
+            "balancing needs one of relu, abs, relu_trim"
+        )
+    r = safe_norm(params.W)
+    mu = jnp.abs(params.a) * r
+    pos = mu > 0
+    scale = jnp.where(pos, jnp.sqrt(jnp.where(pos, jnp.abs(params.a), 1.0) / jnp.where(pos, r, 1.0)), 0.0)
+    a = jnp.where(pos, jnp.sign(params.a) * jnp.sqrt(mu), 0.0)
+    return params._replace(a=a, W=params.W * scale[:, None])
+
+
+def init_head(d: int, dtype=jnp.float64) -> tuple[jax.Array, jax.Array]:
+    """A zero linear head (c, v)."""
+    return jnp.zeros((), dtype), jnp.zeros((d,), dtype)

@@ -1,0 +1,148 @@
+r"""Exact population (excess) loss for Gaussian inputs (DESIGN §1.2, §1.3).
+
+    L(θ) = ½ E_x[(f_θ(x) − f*(x))²] = ½ [aᵀK(W,W)a − 2aᵀK(W,W*)a* + a*ᵀK(W*,W*)a*]
+         = ½ bᵀ K(Z, Z) b,        Z = [W; W*] ((m+m*) × d),  b = [a; −a*],
+
+with K the closed-form kernel of the activation (`featlearn.gaussian`). Label noise adds s²/2 to the
+risk, not to L.
+
+With a linear head c + v·x, let μ(w) = E[σ(w·x)] and ℓ(w) = E[σ(w·x) x] (Hermite orders 0, 1). By
+Hermite orthogonality the loss splits exactly:
+
+    L = ½ (c + Σ_j a_j μ(w_j) − Σ_i a*_i μ(w*_i))² + ½ ‖v + Σ_j a_j ℓ(w_j) − Σ_i a*_i ℓ(w*_i)‖²
+        + ½ bᵀ K_trim(Z, Z) b,
+
+where K_trim is the kernel with orders 0 and 1 removed (for relu: μ = ‖w‖/√(2π), ℓ = w/2, and K_trim is
+the `relu_trim` kernel). The head minimising L is therefore available in closed form (`optimal_head`).
+
+Speed. For the homogeneous activations the quadratic form ½ bᵀK(Z,Z)b has a hand-written reverse-mode
+rule: with c_jl the cosines, g(c) = A h(c) + B c + D and r the row norms,
+
+    ∂/∂z_j = Σ_l b_j b_l [ (r_l / r_j)(g(c_jl) − c_jl g'(c_jl)) z_j + g'(c_jl) z_l ],   ∂/∂b = K b,
+
+so a value-and-gradient costs two matrix products and one arccos/sqrt pass (DESIGN §5, P1). Rows with
+zero norm get a zero gradient (see `featlearn.gaussian.kernels`). `population_loss_reference` is the same
+loss by plain autodiff of the kernel (used for Hessians and as a cross-check).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+
+from featlearn.gaussian.activations import get_activation
+from featlearn.gaussian.kernels import ArcCosCoefficients, cosine_and_norms
+from featlearn.model import Params
+
+
+def _stack(params: Params, teacher: Params):
+    Z = jnp.concatenate([params.W, teacher.W.astype(params.W.dtype)], axis=0)
+    b = jnp.concatenate([params.a, -teacher.a.astype(params.a.dtype)], axis=0)
+    return b, Z
+
+
+def _kernel_parts(Z, coef: ArcCosCoefficients):
+    r, _, _, C = cosine_and_norms(Z, Z)
+    pi_minus_acos = jnp.pi - jnp.arccos(C)
+    g = coef.A * (jnp.sqrt(jnp.maximum(1.0 - C * C, 0.0)) + pi_minus_acos * C) + coef.B * C + coef.D
+    dg = coef.A * pi_minus_acos + coef.B
+    return r, C, g, dg
+
+
+@partial(jax.custom_vjp, nondiff_argnums=(2,))
+def arccos_quadform(b, Z, coef: ArcCosCoefficients):
+    r"""½ bᵀ K(Z, Z) b for a homogeneous kernel k = r_u r_v g(c), with a fused gradient rule."""
+    r, _, g, _ = _kernel_parts(Z, coef)
+    return 0.5 * jnp.einsum("j,jl,l->", b * r, g, b * r)
+
+
+def _quadform_fwd(b, Z, coef):
+    r, C, g, dg = _kernel_parts(Z, coef)
+    br = b * r
+    value = 0.5 * jnp.einsum("j,jl,l->", br, g, br)
+    return value, (b, Z, r, C, g, dg)
+
+
+def _quadform_bwd(coef, res, ct):
+    b, Z, r, C, g, dg = res
+    br = b * r
+    grad_b = r * (g @ br)  # (K b)_j = r_j Σ_l g_jl r_l b_l
+    pos = r > 0
+    inv_r = jnp.where(pos, 1.0 / jnp.where(pos, r, 1.0), 0.0)
+    s = b * inv_r * ((g - C * dg) @ br)  # Σ_l b_j b_l (r_l / r_j)(g − c g')
+    M = (b[:, None] * b[None, :]) * dg * pos[:, None]
+    grad_Z = s[:, None] * Z + M @ Z
+    return ct * grad_b, ct * grad_Z
+
+
+arccos_quadform.defvjp(_quadform_fwd, _quadform_bwd)
+
+
+def kernel_quadform(b, Z, activation, trimmed: bool = False):
+    """½ bᵀ K(Z, Z) b with the activation's kernel (fast path for homogeneous activations)."""
+    act = get_activation(activation)
+    coef = act.trimmed_coef if trimmed else act.coef
+    if coef is not None:
+        return arccos_quadform(b, Z, coef)
+    Kfn = act.trimmed_kernel if trimmed else act.kernel
+    return 0.5 * b @ Kfn(Z, Z) @ b
+
+
+def _head_residuals(params: Params, teacher: Params, activation):
+    act = get_activation(activation)
+    mean_res = params.a @ act.mean(params.W) - teacher.a @ act.mean(teacher.W)
+    lin_res = params.a @ act.linear(params.W) - teacher.a @ act.linear(teacher.W)
+    return mean_res, lin_res
+
+
+def population_loss(params: Params, teacher: Params, activation) -> jax.Array:
+    r"""Exact excess population loss L(θ) = ½ E[(f_θ − f*)²] for x ~ N(0, I_d) (module docstring).
+
+    Args:
+      params: the student `Params` (with or without a linear head).
+      teacher: the teacher `Params`.
+      activation: "relu", "abs", "relu_trim" or "erf".
+
+    Returns:
+      scalar L(θ) ≥ 0.
+
+    Example:
+      >>> import jax, featlearn
+      >>> t = featlearn.make_teacher(4, 2, jax.random.PRNGKey(0))
+      >>> float(featlearn.population_loss(t, t, "relu")) < 1e-12
+      True
+    """
+    b, Z = _stack(params, teacher)
+    if not params.has_head:
+        return kernel_quadform(b, Z, activation)
+    mean_res, lin_res = _head_residuals(params, teacher, activation)
+    return (
+        0.5 * (params.c + mean_res) ** 2
+        + 0.5 * jnp.sum((params.v + lin_res) ** 2)
+        + kernel_quadform(b, Z, activation, trimmed=True)
+    )
+
+
+def population_loss_reference(params: Params, teacher: Params, activation) -> jax.Array:
+    """The same loss as `population_loss`, by plain autodiff of the kernel (supports forward mode)."""
+    act = get_activation(activation)
+    b, Z = _stack(params, teacher)
+    if not params.has_head:
+        return 0.5 * b @ act.kernel(Z, Z) @ b
+    mean_res, lin_res = _head_residuals(params, teacher, activation)
+    return (
+        0.5 * (params.c + mean_res) ** 2
+        + 0.5 * jnp.sum((params.v + lin_res) ** 2)
+        + 0.5 * b @ act.trimmed_kernel(Z, Z) @ b
+    )
+
+
+def optimal_head(params: Params, teacher: Params, activation) -> Params:
+    r"""The linear head minimising the population loss: c = −(mean residual), v = −(linear residual)."""
+    mean_res, lin_res = _head_residuals(params, teacher, activation)
+    return params._replace(c=-mean_res, v=-lin_res)
+
+
+__all__ = ["population_loss", "population_loss_reference", "optimal_head", "kernel_quadform", "arccos_quadform"]
