@@ -56,7 +56,7 @@ def _random_separated(d: int, m_star: int, key, min_angle_deg: float, even: bool
                 f"min_angle_deg: could not place {m_star} {kind} in d={d} with pairwise angle ≥ {min_angle_deg}°; "
                 "use a smaller min_angle_deg or fewer teacher neurons"
             )
-        w = np.asarray(jax.random.normal(keys[tries], (d,)), float)
+        w = np.array(jax.random.normal(keys[tries], (d,)), float)
         tries += 1
         w /= np.linalg.norm(w)
         cos = np.array([r @ w for r in rows])

@@ -74,7 +74,7 @@ ABS = Activation(
 
 RELU_TRIM = Activation(
     name="relu_trim",
-    forward=lambda Z, r: jnp.maximum(Z, 0.0) - INV_SQRT_2PI * r - 0.5 * Z,
+    forward=lambda Z, r: jnp.maximum(Z, 0.0) - INV_SQRT_2PI * r[..., None, :] - 0.5 * Z,
     kernel=K.relu_trim_kernel,
     mean=_zeros_like_rows,
     linear=lambda W: jnp.zeros_like(W),

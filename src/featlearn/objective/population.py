@@ -72,7 +72,7 @@ def _quadform_bwd(coef, res, ct):
     pos = r > 0
     inv_r = jnp.where(pos, 1.0 / jnp.where(pos, r, 1.0), 0.0)
     s = b * inv_r * ((g - C * dg) @ br)  # Σ_l b_j b_l (r_l / r_j)(g − c g')
-    M = (b[:, None] * b[None, :]) * dg * pos[:, None]
+    M = jnp.where(pos[:, None], (b[:, None] * b[None, :]) * dg, 0.0)
     grad_Z = s[:, None] * Z + M @ Z
     return ct * grad_b, ct * grad_Z
 
