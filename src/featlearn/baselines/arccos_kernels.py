@@ -53,7 +53,7 @@ def row_norms(X: np.ndarray) -> np.ndarray:
     return np.sqrt(np.einsum("ij,ij->i", X, X))
 
 
-def arccos_tile(Xa, Xb, ra, rb, kernel: str, out: np.ndarray, work: np.ndarray) -> np.ndarray:
+def arccos_tile(Xa, Xb, ra, rb, kernel: str, out: np.ndarray, work: np.ndarray, unit_diagonal: bool = False) -> np.ndarray:
     r"""One tile K(Xa, Xb) of the NNGP or NTK kernel, written into `out` (no allocation).
 
     Computes c = (Xa Xbᵀ)/(r_a r_b) (0 where a norm is 0), clipped to [−1, 1], then
@@ -65,6 +65,9 @@ def arccos_tile(Xa, Xb, ra, rb, kernel: str, out: np.ndarray, work: np.ndarray) 
       kernel: "ntk" or "nngp".
       out: (p, q) float64 C-contiguous buffer receiving the tile.
       work: (p, q) float64 C-contiguous scratch buffer.
+      unit_diagonal: Xa and Xb are the same points (a diagonal tile): set c_ii = 1 exactly. Rounding in
+        c = 1 − ε would otherwise cost O(√ε) ≈ 1e-8 relative error on the NTK diagonal (the degree-0
+        arc-cosine term π − arccos c has infinite slope at c = 1).
 
     Returns:
       `out`.
@@ -76,6 +79,8 @@ def arccos_tile(Xa, Xb, ra, rb, kernel: str, out: np.ndarray, work: np.ndarray) 
     out *= inv_a[:, None]
     out *= inv_b[None, :]
     np.clip(out, -1.0, 1.0, out=out)  # c
+    if unit_diagonal:
+        np.einsum("ii->i", out)[...] = np.where((ra > 0) & (rb > 0), 1.0, 0.0)
     np.arccos(out, out=work)
     np.subtract(math.pi, work, out=work)
     work *= out  # c (π − arccos c)
@@ -118,7 +123,8 @@ def arccos_kernel_matrix(X, Y, kernel: str = "ntk") -> np.ndarray:
         raise ValueError(f"arccos_kernel_matrix: X and Y must be 2-D with the same number of columns, got {X.shape}, {Y.shape}")
     out = np.empty((X.shape[0], Y.shape[0]))
     work = np.empty_like(out)
-    return arccos_tile(X, Y, row_norms(X), row_norms(Y), kernel, out, work)
+    same = X.shape == Y.shape and np.array_equal(X, Y)
+    return arccos_tile(X, Y, row_norms(X), row_norms(Y), kernel, out, work, unit_diagonal=same)
 
 
 def nngp_kernel(X, Y) -> np.ndarray:

@@ -74,10 +74,13 @@ def gram_blockwise(X, Y=None, kernel: str = "ntk", block_size: int = 1024, out=N
         for j0 in range(0, (i1 if sym else q), b):
             j1 = min(j0 + b, q)
             t = arccos_tile(X[i0:i1], Y[j0:j1], rx[i0:i1], ry[j0:j1], kernel,
-                            tile[: i1 - i0, : j1 - j0], work[: i1 - i0, : j1 - j0])
-            out[i0:i1, j0:j1] = t
-            if sym and j0 != i0:
-                out[j0:j1, i0:i1] = t.T
+                            tile[: i1 - i0, : j1 - j0], work[: i1 - i0, : j1 - j0], unit_diagonal=sym and i0 == j0)
+            if sym and j0 == i0:  # diagonal tile: keep its lower triangle, mirror it (exact symmetry)
+                out[i0:i1, j0:j1] = np.tril(t) + np.tril(t, -1).T
+            else:
+                out[i0:i1, j0:j1] = t
+                if sym:
+                    out[j0:j1, i0:i1] = t.T
     return out
 
 

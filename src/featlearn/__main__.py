@@ -1,0 +1,3 @@
+from featlearn.cli.main import main
+
+main()

@@ -1,0 +1,53 @@
+"""`featlearn bench [--quick] [--json]`: the performance table of DESIGN §5."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from featlearn.cli.main import app
+
+GOALS = {"P1": ("≤", 1.5), "P2": ("≥", 15), "P2b": ("≥", 3), "P3_roofline": ("≤", 1.5), "P3_vs_loop": ("≤", 0.7),
+         "P4": ("≥", 0.5), "P5_seconds": ("≤", 30), "P6_seconds": ("≤", 60), "P6_peak_gb": ("≤", 4)}
+
+
+def collect(quick: bool, only: list[str] | None = None) -> dict:
+    from featlearn.bench import cli_run, empirical, population, torch_compare
+
+    parts = {"P1": population.p1, "P2": torch_compare.p2, "P3": population.p3, "P4": empirical.p4, "P5": cli_run.p5}
+    try:
+        from featlearn.bench import krr
+
+        parts["P6"] = krr.p6
+    except ImportError:
+        pass
+    out: dict = {}
+    for name, fn in parts.items():
+        if only and name not in only:
+            continue
+        out.update(fn(quick))
+    return out
+
+
+@app.command("bench")
+def bench_cmd(
+    quick: bool = typer.Option(False, "--quick", help="Smaller sizes and fewer repeats."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object {\"P1\": value, ...}."),
+    only: list[str] = typer.Option([], "--only", help="Run only these benchmarks (P1..P6), repeatable."),
+):
+    """Measure the ratios of DESIGN §5 side by side in this process."""
+    bad = [o for o in only if o not in ("P1", "P2", "P3", "P4", "P5", "P6")]
+    if bad:
+        raise ValueError(f"--only: unknown benchmark {bad[0]!r}; valid: P1, P2, P3, P4, P5, P6")
+    res = collect(quick, only or None)
+    if as_json:
+        typer.echo(json.dumps(res))
+        return
+    for k, v in res.items():
+        goal = GOALS.get(k)
+        verdict = ""
+        if goal and isinstance(v, (int, float)) and not isinstance(v, bool):
+            ok = v <= goal[1] if goal[0] == "≤" else v >= goal[1]
+            verdict = f"   goal {goal[0]} {goal[1]}: {'met' if ok else 'MISSED'}"
+        typer.echo(f"{k:24s} {v if not isinstance(v, float) else f'{v:.4g}'}{verdict}")

@@ -1,0 +1,165 @@
+r"""Geometry on the unit sphere S^{d−1} used by the diagnostics: directions, angles, great circles.
+
+For an even feature (σ(−z) = σ(z), see `featlearn.diagnostics.features`) a direction is defined only
+up to sign, so angles are taken to the nearer of ±w: ∠_±(u, w) = arccos |u·w|.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping, NamedTuple, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from featlearn.gaussian.kernels import safe_norm
+
+
+def unit_rows(U) -> jax.Array:
+    """Rows of U divided by their norms (zero rows stay zero). U: (n, d) → (n, d)."""
+    r = safe_norm(U)
+    pos = r > 0
+    return jnp.where(pos[..., None], U / jnp.where(pos, r, 1.0)[..., None], 0.0)
+
+
+def cosines(U, V, even: bool = False) -> jax.Array:
+    """Cosines û_i·v̂_j (p, q) of the rows of U (p, d) and V (q, d); |·| when ``even``."""
+    C = jnp.clip(unit_rows(U) @ unit_rows(V).T, -1.0, 1.0)
+    return jnp.abs(C) if even else C
+
+
+def angle_deg(U, V, even: bool = False) -> jax.Array:
+    """Angles ∠(u_i, v_j) in degrees (p, q); ∠_± (to the nearer of ±v_j) when ``even``."""
+    return jnp.degrees(jnp.arccos(cosines(U, V, even)))
+
+
+def random_unit(key, n: int, d: int, dtype=jnp.float64) -> jax.Array:
+    """n points uniform on S^{d−1} (n, d)."""
+    return unit_rows(jax.random.normal(key, (n, d), dtype))
+
+
+def tangent_basis(w) -> np.ndarray:
+    """An orthonormal basis (d, d−1) of the tangent space w^⊥ of the sphere at w (d,)."""
+    w = np.asarray(w, float)
+    _, _, Vt = np.linalg.svd(w[None, :] / np.linalg.norm(w))
+    return Vt[1:].T
+
+
+def geodesic(w, t, theta):
+    """Point cos θ·w + sin θ·t on the great circle through unit w with unit tangent t ⊥ w.
+
+    Args:
+      w: (d,) unit; t: (d,) unit, t ⊥ w; theta: (...) angles in radians.
+    Returns:
+      (..., d) unit points.
+    """
+    theta = jnp.asarray(theta)
+    return jnp.cos(theta)[..., None] * w + jnp.sin(theta)[..., None] * t
+
+
+def numpy_rng(key) -> np.random.Generator:
+    """A numpy Generator seeded from a JAX PRNG key (for host-side sampling without JAX compiles)."""
+    return np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel().tolist())
+
+
+def sample_away(key, n: int, W, exclude_deg: float, even: bool, max_rounds: int = 100) -> np.ndarray:
+    """n uniform points on S^{d−1} at angle > exclude_deg from every row of W (±rows when ``even``).
+
+    Rejection sampling (numpy, seeded from `key`); raises ValueError if the caps leave (almost) nothing.
+    """
+    W = np.asarray(W, float)
+    d = W.shape[1]
+    rng = numpy_rng(key)
+    cos_max = np.cos(np.radians(exclude_deg))
+    kept: list[np.ndarray] = []
+    count = 0
+    for _ in range(max_rounds):
+        U = rng.standard_normal((2 * n, d))
+        U /= np.linalg.norm(U, axis=1, keepdims=True)
+        C = U @ (W / np.linalg.norm(W, axis=1, keepdims=True)).T
+        C = np.abs(C) if even else C
+        ok = U[C.max(axis=1) < cos_max]
+        kept.append(ok)
+        count += ok.shape[0]
+        if count >= n:
+            return np.concatenate(kept)[:n]
+    raise ValueError(f"sample_away: fewer than {n} points found more than {exclude_deg}° from the teachers")
+
+
+def ring(W, angle_deg_: float, n_per: int, key) -> np.ndarray:
+    """n_per points at exactly `angle_deg_` from each row of W, in random tangent directions (m*·n_per, d)."""
+    W = np.asarray(W, float)
+    rng = numpy_rng(key)
+    out = []
+    for w in W:
+        B = tangent_basis(w)
+        g = rng.standard_normal((n_per, B.shape[1]))
+        T = (g / np.linalg.norm(g, axis=1, keepdims=True)) @ B.T
+        th = np.radians(angle_deg_)
+        out.append(np.cos(th) * w[None] + np.sin(th) * T)
+    return np.concatenate(out)
+
+
+class GreatCircle(NamedTuple):
+    """Functions of u ∈ S^{d−1} along the great circle through teachers i and j.
+
+    The circle is u(φ) = cos φ·e₁ + sin φ·e₂ with e₁ = w*_i and e₂ the unit part of w*_j orthogonal to
+    w*_i, so w*_i is at φ = 0 and w*_j at φ = ∠(w*_i, w*_j).
+
+    Attributes:
+      i, j: teacher indices.
+      angles_deg: (n,) φ in degrees, in [−180, 180).
+      marks: {label: φ in degrees} of the teacher directions on the circle (and of −w* when even).
+      signs: {label: sign(a*)} of the marked teachers.
+      values: {name: (n,) values} of each function along the circle.
+    """
+
+    i: int
+    j: int
+    angles_deg: np.ndarray
+    marks: dict
+    signs: dict
+    values: dict
+
+
+def great_circles(
+    fns: Mapping[str, Callable],
+    teacher,
+    even: bool,
+    pairs: Sequence[tuple[int, int]] | None = None,
+    n: int = 721,
+    max_pairs: int = 6,
+) -> list[GreatCircle]:
+    """Evaluate functions u ↦ f(u) (rows of U (n, d) → (n,)) on great circles through teacher pairs.
+
+    Args:
+      fns: {name: f}, each vectorised over rows.
+      teacher: the teacher `Params` (unit rows).
+      even: mark −w* too.
+      pairs: teacher index pairs (default: all i < j, at most `max_pairs`).
+      n: points per circle.
+    Returns:
+      one `GreatCircle` per pair.
+    """
+    W = np.asarray(teacher.W, float)
+    s = np.sign(np.asarray(teacher.a, float))
+    m_star = W.shape[0]
+    if pairs is None:
+        pairs = [(i, j) for i in range(m_star) for j in range(i + 1, m_star)][:max_pairs]
+    phi = np.linspace(-np.pi, np.pi, n, endpoint=False)
+    out = []
+    for i, j in pairs:
+        e1 = W[i] / np.linalg.norm(W[i])
+        e2 = W[j] - (W[j] @ e1) * e1
+        e2 = e2 / np.linalg.norm(e2)
+        U = np.cos(phi)[:, None] * e1 + np.sin(phi)[:, None] * e2
+        phij = float(np.degrees(np.arctan2(W[j] @ e2, W[j] @ e1)))
+        marks = {f"w*{i}": 0.0, f"w*{j}": phij}
+        signs = {f"w*{i}": s[i], f"w*{j}": s[j]}
+        if even:
+            marks[f"−w*{i}"] = -180.0
+            marks[f"−w*{j}"] = phij - 180.0 if phij > 0 else phij + 180.0
+            signs[f"−w*{i}"], signs[f"−w*{j}"] = s[i], s[j]
+        values = {name: np.asarray(f(U)) for name, f in fns.items()}
+        out.append(GreatCircle(i, j, np.degrees(phi), marks, signs, values))
+    return out

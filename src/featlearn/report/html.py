@@ -1,0 +1,69 @@
+"""Self-contained HTML reports: figures inlined as base64 PNG, no scripts, no network."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+from typing import Iterable, Mapping, Optional
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
+h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;font-size:.9rem}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}
+th{background:#f4f4f4}.pass{color:#176f2c;font-weight:600}.fail{color:#b00020;font-weight:600}
+figure{margin:1rem 0}figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:.85rem;color:#555}
+pre{background:#f7f7f7;padding:.8rem;overflow:auto;font-size:.8rem}
+"""
+
+
+def png_data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode()
+
+
+def table(rows: Iterable[Mapping], columns: Optional[list] = None) -> str:
+    rows = list(rows)
+    if not rows:
+        return "<p>(none)</p>"
+    columns = columns or list(rows[0])
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
+    body = []
+    for r in rows:
+        cells = []
+        for c in columns:
+            v = r.get(c)
+            cls = ""
+            if isinstance(v, bool) and c in ("pass", "passed", "recovered"):
+                cls = ' class="pass"' if v else ' class="fail"'
+            cells.append(f"<td{cls}>{html.escape(_fmt(v))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, (list, dict)):
+        return json.dumps(v)
+    return "" if v is None else str(v)
+
+
+def figures(figdir: Path, captions: Mapping[str, str] | None = None) -> str:
+    captions = captions or {}
+    parts = []
+    for png in sorted(Path(figdir).glob("*.png")):
+        cap = html.escape(captions.get(png.stem, png.stem.replace("_", " ")))
+        parts.append(f'<figure><img src="{png_data_uri(png)}" alt="{cap}"><figcaption>{cap}</figcaption></figure>')
+    return "\n".join(parts) or "<p>(no figures)</p>"
+
+
+def page(title: str, sections: list[tuple[str, str]]) -> str:
+    """A whole HTML page from (heading, inner-HTML) sections."""
+    body = "\n".join(f"<h2>{html.escape(h)}</h2>\n{inner}" for h, inner in sections)
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+            f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>\n{body}\n</body></html>\n")
+
+
+def pre(text: str) -> str:
+    return f"<pre>{html.escape(text)}</pre>"

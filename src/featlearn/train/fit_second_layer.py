@@ -1,0 +1,48 @@
+r"""Stage 2.2: second layer in closed form with W fixed (DESIGN §2.2).
+
+Population mode:  a = argmin_a L(a, W) + (λ₂/2)‖a‖²  ⇔  (K(W,W) + λ₂ I) a = K(W,W*) a*
+(with a linear head the trimmed kernel is used and the head is then set to its optimum).
+Empirical mode: ridge regression of y on the features σ(W x) (and [1, x] for a head) with n₂ fresh
+samples: (ΦᵀΦ/n + λ₂ I) a = Φᵀy/n. Then optional balancing (DESIGN §1.4).
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from featlearn.config.schema import FitSecondLayer
+from featlearn.data import sample_data
+from featlearn.gaussian import get_activation
+from featlearn.gaussian.kernels import safe_norm
+from featlearn.model import Params, balance
+from featlearn.objective import optimal_head
+from featlearn.train.problem import Problem, Static, model_loss
+
+
+def fit_second_layer(params: Params, key, problem: Problem, static: Static, cfg: FitSecondLayer, n_default=None):
+    """Solve for a (and the head); returns (params, log dict with the loss and whether it is ≤ threshold)."""
+    act = get_activation(static.activation)
+    W, teacher = params.W, problem.teacher
+    m = W.shape[0]
+    if static.mode == "population":
+        kern = act.trimmed_kernel if static.head else act.kernel
+        A = kern(W, W) + cfg.lam * jnp.eye(m, dtype=W.dtype)
+        a = jnp.linalg.solve(A, kern(W, teacher.W) @ teacher.a)
+        params = params._replace(a=a)
+        if static.head:
+            params = optimal_head(params, teacher, act)
+    else:
+        n = cfg.n or n_default
+        X, y = sample_data(teacher, static.activation, n, key, static.noise_std)
+        Phi = act.forward(X @ W.T, safe_norm(W))
+        if static.head:
+            Phi = jnp.concatenate([Phi, jnp.ones((n, 1), W.dtype), X], axis=1)
+        p = Phi.shape[1]
+        coef = jnp.linalg.solve(Phi.T @ Phi / n + cfg.lam * jnp.eye(p, dtype=W.dtype), Phi.T @ y / n)
+        params = params._replace(a=coef[:m])
+        if static.head:
+            params = params._replace(c=coef[m], v=coef[m + 1 :])
+    if cfg.balance:
+        params = balance(params)
+    loss = model_loss(params, problem, static)
+    return params, {"loss": loss, "below_threshold": loss <= cfg.threshold}

@@ -1,0 +1,39 @@
+"""What an iterative stage provides to the compiled loop (`featlearn.train.loop`)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple, Optional
+
+import jax
+import jax.numpy as jnp
+
+
+class StepInfo(NamedTuple):
+    """Per-step record: the objective L_λ before the step, λ, and ‖∇L_λ‖."""
+
+    loss: jax.Array
+    lam: jax.Array
+    grad_norm: jax.Array
+
+
+class Iterative(NamedTuple):
+    """An iterative stage: `total` steps of `step(params, state, k, problem) -> (params, state, StepInfo)`.
+
+    `init_state(params, problem)` builds the optimiser / stage state; `lam(k)` is the weight decay at
+    step k; `model_loss(params, state, problem)`, if given, replaces the exact population loss in the
+    logs (the lazy stage reports the loss of its linearised model).
+    """
+
+    total: int
+    init_state: Callable
+    step: Callable
+    lam: Callable
+    model_loss: Optional[Callable] = None
+
+
+def tree_norm(tree: Any) -> jax.Array:
+    return jnp.sqrt(sum(jnp.sum(x * x) for x in jax.tree.leaves(tree)))
+
+
+def tree_all_finite(tree: Any) -> jax.Array:
+    return jnp.all(jnp.asarray([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)]))

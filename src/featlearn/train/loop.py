@@ -1,0 +1,62 @@
+"""The compiled training loop: `lax.scan` over chunks of `log_every` steps, vmapped over seeds.
+
+One compilation per stage: every chunk has the same length; steps past the stage's total, after the
+target loss, or after a non-finite update are masked (the parameters keep their last finite value and
+the seed's status says why). The host calls the chunk repeatedly, logging, checkpointing and updating
+the progress bar between chunks.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from featlearn.train.iterative import Iterative, tree_all_finite
+
+RUNNING, DONE, DIVERGED = 0, 1, 2
+
+
+class Carry(NamedTuple):
+    params: Any
+    state: Any
+    k: jax.Array  # steps taken in this stage
+    status: jax.Array  # RUNNING / DONE / DIVERGED
+
+
+def tree_where(cond, a, b):
+    return jax.tree.map(lambda x, y: jnp.where(cond, x, y), a, b)
+
+
+def make_chunk(it: Iterative, length: int):
+    """jit(vmap(chunk)): advance every seed by up to `length` steps; returns (carry, last StepInfo)."""
+
+    def chunk(carry: Carry, problem):
+        def body(c: Carry, _):
+            active = (c.k < it.total) & (c.status == RUNNING)
+            new_p, new_s, info = it.step(c.params, c.state, c.k, problem)
+            ok = tree_all_finite(new_p) & jnp.isfinite(info.loss)
+            take = active & ok
+            c = Carry(
+                tree_where(take, new_p, c.params),
+                tree_where(take, new_s, c.state),
+                c.k + take.astype(c.k.dtype),
+                jnp.where(active & ~ok, DIVERGED, c.status),
+            )
+            return c, info
+
+        carry, infos = jax.lax.scan(body, carry, None, length=length)
+        return carry, jax.tree.map(lambda x: x[-1], infos)
+
+    return jax.jit(jax.vmap(chunk))
+
+
+def init_carry(it: Iterative, params, problems) -> Carry:
+    state = jax.vmap(it.init_state)(params, problems)
+    B = jax.tree.leaves(params)[0].shape[0]
+    return Carry(params, state, jnp.zeros((B,), jnp.int32), jnp.zeros((B,), jnp.int32))
+
+
+def pending(carry: Carry, total: int) -> bool:
+    return bool(jnp.any((carry.k < total) & (carry.status == RUNNING)))

@@ -1,0 +1,47 @@
+r"""Stage 2.1, early-stage feature learning: one large first-layer gradient step (DESIGN §2.1).
+
+With weight decay 1/η on W the initial weights cancel:  W ← W − η(∇_W L(θ₀) + W/η) = −η ∇_W L(θ₀),
+then every row is normalised to unit norm. From the symmetric initialisation f_θ₀ ≡ 0, so
+∇_{w_j} L(θ₀) = −a_j E[f*(x) σ'(w_j·x) x]: the new rows lie (mostly) in the teacher subspace.
+The linear head, if any, is fitted first (so the step sees only the degree ≥ 2 part of f*).
+Population mode uses the exact gradient; empirical mode n₁ fresh samples.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from featlearn.config.schema import OneStep
+from featlearn.data import sample_data
+from featlearn.model import Params, forward
+from featlearn.objective import empirical_loss, optimal_head, population_loss
+from featlearn.train.problem import Problem, Static
+
+
+def fit_head_least_squares(params: Params, X, y, activation) -> Params:
+    """Empirical head: (c, v) = least squares of the residual y − f_θ(x) (without head) on [1, x]."""
+    resid = y - forward(params.without_head(), X, activation)
+    A = jnp.concatenate([jnp.ones((X.shape[0], 1), X.dtype), X], axis=1)
+    coef = jnp.linalg.lstsq(A, resid)[0]
+    return params._replace(c=coef[0], v=coef[1:])
+
+
+def one_step(params: Params, key, problem: Problem, static: Static, cfg: OneStep, n_default=None):
+    """Apply the one-step update; returns (params, log dict)."""
+    act = static.activation
+    if static.mode == "population":
+        if static.head:
+            params = optimal_head(params, problem.teacher, act)
+        g = jax.grad(lambda p: population_loss(p, problem.teacher, act))(params)
+    else:
+        n = cfg.n or n_default
+        X, y = sample_data(problem.teacher, act, n, key, static.noise_std)
+        if static.head:
+            params = fit_head_least_squares(params, X, y, act)
+        g = jax.grad(lambda p: empirical_loss(p, X, y, act))(params)
+    W = -cfg.eta * g.W
+    if cfg.normalize:
+        r = jnp.linalg.norm(W, axis=1, keepdims=True)
+        W = jnp.where(r > 0, W / jnp.where(r > 0, r, 1.0), 0.0)
+    return params._replace(W=W), {"grad_norm": jnp.linalg.norm(g.W)}

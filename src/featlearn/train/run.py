@@ -1,0 +1,248 @@
+"""`run(config)`: initialisation, the stage list, logs, summary and the run directory (DESIGN §4.2).
+
+All seeds of a batch (`run_seeds`) advance together in one vmapped computation; `run` is the batch of
+the config's own seed, and writes the run directory when `out` is given. Checkpoints are taken at chunk
+boundaries, so `resume=True` after a kill replays exactly the same computation.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+
+from featlearn.config import RunConfig, validate
+from featlearn.config.schema import GD, AnnealWeightDecay, FitSecondLayer, Lazy, OneStep
+from featlearn.gaussian import get_activation
+from featlearn.model import Params
+from featlearn.train import checkpoint as ckpt
+from featlearn.train.anneal import anneal_weight_decay
+from featlearn.train.fit_second_layer import fit_second_layer
+from featlearn.train.gd import gd
+from featlearn.train.init import initialise
+from featlearn.train.lazy import lazy
+from featlearn.train.loop import DIVERGED, DONE, RUNNING, init_carry, make_chunk, pending
+from featlearn.train.metrics import light_alignment
+from featlearn.train.one_step import one_step
+from featlearn.train.problem import INIT, STAGE0, Problem, Static, build_problem, model_loss, stack_problems, training_loss
+
+Progress = Callable[[str, int, int, int, float, float], None]  # (stage, index, step, total, loss, lam)
+
+
+@dataclass
+class RunResult:
+    """What a run returns: the resolved config, summary.json's content, final parameters, the teacher,
+    the metrics table (one row per logged step) and the run directory (None when nothing was written)."""
+
+    config: RunConfig
+    summary: dict
+    params: Params
+    teacher: Params
+    metrics: pd.DataFrame
+    out_dir: Optional[Path] = None
+    extras: dict = field(default_factory=dict)
+
+
+def _stage_name(i: int, st) -> str:
+    return f"{i}:{st.kind}"
+
+
+def _iterative(st, static: Static, index: int):
+    if isinstance(st, AnnealWeightDecay):
+        return anneal_weight_decay(static, st)
+    if isinstance(st, GD):
+        return gd(static, st, STAGE0 + index)
+    if isinstance(st, Lazy):
+        return lazy(static, st)
+    return None
+
+
+def _metrics_fn(static: Static, model_loss_fn):
+    even = get_activation(static.activation).even
+
+    def f(params, state, problem, lam):
+        al = light_alignment(params, problem.teacher, even, static.delta_deg, static.mass_tol)
+        ml = model_loss_fn(params, state, problem) if model_loss_fn else model_loss(params, problem, static)
+        return {
+            "population_loss": ml,
+            "reg_loss": training_loss(params, problem, static, lam),
+            "far_mass": al.far_mass,
+            "max_angle_deg": al.max_angle_deg,
+            "signed_mass": al.signed_mass,
+        }
+
+    return jax.jit(jax.vmap(f, in_axes=(0, 0, 0, 0)))
+
+
+class _Logger:
+    """Collects metric rows (one per seed and logged step) and times."""
+
+    def __init__(self, seeds, t0: float, rows=None):
+        self.seeds, self.t0, self.rows = list(seeds), t0, rows or []
+
+    def log(self, step_offset, k, stage, lam, metrics, grad_norm):
+        lam = np.broadcast_to(np.asarray(lam, float), (len(self.seeds),))
+        wall = time.perf_counter() - self.t0
+        host = {key: np.asarray(v) for key, v in metrics.items()}
+        for b, seed in enumerate(self.seeds):
+            row = {"seed": seed, "step": int(step_offset + k[b]), "stage": stage, "lam": float(lam[b])}
+            for key in ("population_loss", "reg_loss", "far_mass", "max_angle_deg"):
+                row[key] = float(host[key][b])
+            row["grad_norm"] = float(np.asarray(grad_norm)[b])
+            row["wall_seconds"] = wall
+            for i, s in enumerate(host["signed_mass"][b]):
+                row[f"signed_mass_{i}"] = float(s)
+            self.rows.append(row)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows)
+
+
+def _select_seeds(mask, new, old):
+    """Per-seed choice between two batched pytrees (a diverged seed keeps its old parameters)."""
+    return jax.tree.map(lambda n, o: jnp.where(mask.reshape((-1,) + (1,) * (n.ndim - 1)), n, o), new, old)
+
+
+def _execute(cfg: RunConfig, seeds: Sequence[int], out_dir: Optional[Path], resume: bool, progress: Optional[Progress]):
+    static = Static.from_config(cfg)
+    problems: Problem = stack_problems([build_problem(cfg, s) for s in seeds])
+    t0 = time.perf_counter()
+    state0 = ckpt.load(out_dir) if (resume and out_dir is not None) else None
+    if state0 is not None:
+        t0 -= state0.elapsed
+        logger = _Logger(seeds, t0, state0.rows)
+        stage_logs, start_stage, params, status = state0.stage_logs, state0.stage_index, state0.params, jnp.asarray(state0.status)
+        step_offset, resume_carry = state0.step_offset, state0.carry_leaves
+    else:
+        logger = _Logger(seeds, t0)
+        init_keys = jax.vmap(lambda k: jax.random.fold_in(k, INIT))(problems.key)
+        params = jax.vmap(lambda p, k: initialise(cfg.init, p, static, k))(problems, init_keys)
+        stage_logs, start_stage, step_offset, resume_carry = [], 0, 0, None
+        status = jnp.zeros((len(seeds),), jnp.int32)
+        m0 = _metrics_fn(static, None)(params, jnp.zeros(len(seeds)), problems, jnp.zeros(len(seeds)))
+        logger.log(0, np.zeros(len(seeds), int), "init", 0.0, m0, np.zeros(len(seeds)))
+
+    def save(stage_index, params, status, step_offset, carry=None):
+        if out_dir is None:
+            return
+        ckpt.save(out_dir, ckpt.Checkpoint(stage_index, params, np.asarray(status), step_offset, carry, logger.rows, stage_logs, time.perf_counter() - t0))
+
+    for si in range(start_stage, len(cfg.stages)):
+        st = cfg.stages[si]
+        name = _stage_name(si, st)
+        t_stage = time.perf_counter()
+        keys = jax.vmap(lambda k: jax.random.fold_in(k, STAGE0 + si))(problems.key)
+        start_loss = np.asarray(jax.vmap(lambda p, pr: model_loss(p, pr, static))(params, problems))
+        it = _iterative(st, static, si)
+        extra = {}
+        status_before = np.asarray(status)
+        if it is None:
+            fn = one_step if isinstance(st, OneStep) else fit_second_layer
+            new, info = jax.jit(jax.vmap(lambda p, k, pr: fn(p, k, pr, static, st, cfg.data.n_train)))(params, keys, problems)
+            params = _select_seeds(status == RUNNING, new, params)
+            steps = 1
+            m = _metrics_fn(static, None)(params, jnp.zeros(len(seeds)), problems, jnp.zeros(len(seeds)))
+            logger.log(step_offset, np.ones(len(seeds), int), name, 0.0, m, np.asarray(info.get("grad_norm", jnp.zeros(len(seeds)))))
+            if "below_threshold" in info:
+                extra["below_threshold"] = [bool(x) for x in np.asarray(info["below_threshold"])]
+            end_loss = np.asarray(m["population_loss"])
+        else:
+            params, status, steps, end_loss = _run_iterative(
+                it, st, si, name, params, status, problems, static, cfg, logger, step_offset, progress, save,
+                resume_carry if (state0 is not None and si == start_stage) else None,
+            )
+        stage_logs.append({
+            "name": st.kind, "index": si, "steps": int(steps), "start_loss": float(start_loss[0]), "end_loss": float(end_loss[0]),
+            "seconds": time.perf_counter() - t_stage, **extra,
+            "diverged": [bool(x) for x in (status_before != DIVERGED) & (np.asarray(status) == DIVERGED)],
+            **({"per_seed_end_loss": [float(x) for x in end_loss]} if len(seeds) > 1 else {}),
+        })
+        step_offset += int(steps)
+        save(si + 1, params, status, step_offset)
+    return params, problems, status, logger, stage_logs, t0, static
+
+
+def _run_iterative(it, st, si, name, params, status, problems, static, cfg, logger, step_offset, progress, save, resume_leaves):
+    chunk = make_chunk(it, cfg.log_every)
+    carry = init_carry(it, params, problems)
+    carry = carry._replace(status=jnp.where(status == RUNNING, RUNNING, status))
+    if resume_leaves is not None:
+        carry = jax.tree.unflatten(jax.tree.structure(carry), [jnp.asarray(x) for x in resume_leaves])
+    metrics = _metrics_fn(static, it.model_loss)
+    target = getattr(st, "target_loss", None)
+    last_ckpt = int(np.max(np.asarray(carry.k)))
+    while pending(carry, it.total):
+        carry, info = chunk(carry, problems)
+        lam = jax.vmap(it.lam)(carry.k) if callable(it.lam) else info.lam
+        m = metrics(carry.params, carry.state, problems, jnp.asarray(lam, carry.params.a.dtype))
+        logger.log(step_offset, np.asarray(carry.k), f"{si}:{st.kind}", np.asarray(lam), m, np.asarray(info.grad_norm))
+        if target is not None:
+            reached = (np.asarray(m["population_loss"]) <= target) & (np.asarray(carry.status) == RUNNING)
+            carry = carry._replace(status=jnp.where(jnp.asarray(reached), DONE, carry.status))
+        k_max = int(np.max(np.asarray(carry.k)))
+        if progress is not None:
+            progress(name, si, k_max, it.total, float(np.asarray(m["population_loss"])[0]), float(np.asarray(lam)[0]))
+        if k_max - last_ckpt >= cfg.checkpoint_every and pending(carry, it.total):
+            save(si, carry.params, status, step_offset, jax.tree.leaves(carry))
+            last_ckpt = k_max
+    final_status = jnp.where(carry.status == DIVERGED, DIVERGED, status)
+    end = np.asarray(jax.vmap(lambda p, s, pr: it.model_loss(p, s, pr) if it.model_loss else model_loss(p, pr, static))(carry.params, carry.state, problems))
+    return carry.params, final_status, int(np.max(np.asarray(carry.k))), end
+
+
+def run_seeds(config, seeds: Sequence[int], *, progress: Optional[Progress] = None) -> list[RunResult]:
+    """Run one config for many seeds in one vmapped computation (nothing is written)."""
+    cfg = config if isinstance(config, RunConfig) else validate(config)
+    params, problems, status, logger, stage_logs, t0, static = _execute(cfg, list(seeds), None, False, progress)
+    return _results(cfg, list(seeds), params, problems, status, logger, stage_logs, t0, static)
+
+
+def _results(cfg, seeds, params, problems, status, logger, stage_logs, t0, static):
+    from featlearn.train.summary import build_summary
+
+    df = logger.frame()
+    out = []
+    for b, seed in enumerate(seeds):
+        p = jax.tree.map(lambda x: x[b], params)
+        pr = jax.tree.map(lambda x: x[b], problems)
+        if static.head and static.mode == "population":
+            from featlearn.objective import optimal_head
+
+            p = optimal_head(p, pr.teacher, static.activation)
+        c = cfg.model_copy(update={"seed": seed})
+        summary = build_summary(c, p, pr, static, int(status[b]), stage_logs, time.perf_counter() - t0, b)
+        out.append(RunResult(c, summary, p, pr.teacher, df[df.seed == seed].drop(columns="seed").reset_index(drop=True)))
+    return out
+
+
+def run(config=None, *, out: str | Path | None = None, resume: bool = False, progress: Optional[Progress] = None) -> RunResult:
+    """Run one config (DESIGN §4.1); with `out`, write the run directory `out/<name>-<digest[:10]>`.
+
+    Args:
+      config: a `RunConfig`, a mapping, or None for the built-in default.
+      out: parent folder of the run directory (None: write nothing).
+      resume: continue from `checkpoint.npz` in the run directory if there is one.
+      progress: optional callback (stage, index, step, total, loss, λ) called after every chunk.
+
+    Returns:
+      `RunResult`.
+    """
+    cfg = RunConfig() if config is None else (config if isinstance(config, RunConfig) else validate(config))
+    from featlearn.train.rundir import prepare_run_dir, write_run_dir
+
+    out_dir = prepare_run_dir(cfg, out, resume) if out is not None else None
+    params, problems, status, logger, stage_logs, t0, static = _execute(cfg, [cfg.seed], out_dir, resume, progress)
+    result = _results(cfg, [cfg.seed], params, problems, status, logger, stage_logs, t0, static)[0]
+    if out_dir is not None:
+        write_run_dir(out_dir, result)
+        result.out_dir = out_dir
+    return result
+
+
+__all__ = ["RunResult", "run", "run_seeds"]
