@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import resource
 import sys
 import threading
@@ -22,7 +23,11 @@ import time
 
 import jax
 import numpy as np
-import psutil
+
+try:
+    import psutil
+except ImportError:  # pragma: no cover - fall back to /proc on Linux
+    psutil = None
 
 import featlearn
 from featlearn.baselines import NTKRegressor, mc_test_risk
@@ -32,22 +37,29 @@ GOAL_SECONDS = 60.0
 GOAL_GB = 4.0
 
 
+def current_rss() -> int:
+    """Resident set size of this process in bytes (psutil, else /proc/self/statm)."""
+    if psutil is not None:
+        return psutil.Process().memory_info().rss
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize()
+
+
 class PeakRSS:
     """Context manager sampling this process's RSS in a background thread; `.peak` in bytes."""
 
     def __init__(self, interval: float = 0.005):
         self.interval = interval
-        self.proc = psutil.Process()
         self.peak = 0
         self._stop = threading.Event()
 
     def _run(self):
         while not self._stop.is_set():
-            self.peak = max(self.peak, self.proc.memory_info().rss)
+            self.peak = max(self.peak, current_rss())
             self._stop.wait(self.interval)
 
     def __enter__(self):
-        self.start = self.proc.memory_info().rss
+        self.start = current_rss()
         self.peak = self.start
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -56,7 +68,7 @@ class PeakRSS:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, self.proc.memory_info().rss)
+        self.peak = max(self.peak, current_rss())
 
 
 def run_p6(quick: bool = False, *, d: int = 100, n_test: int = 5000, alpha: float = 1e-3, seed: int = 0) -> dict:
@@ -68,7 +80,8 @@ def run_p6(quick: bool = False, *, d: int = 100, n_test: int = 5000, alpha: floa
 
     Returns:
       dict with n, d, n_test, fit_seconds (assemble / factor / solve split), predict_seconds,
-      wall_seconds (fit + predict), peak_rss_increase_gb, process_peak_rss_gb, cond_estimate, jitter,
+      wall_seconds (fit + predict), cpu_seconds (process CPU time over the same span: with other jobs on the
+      machine, wall time grows but this does not), load_average_1min, peak_rss_increase_gb, process_peak_rss_gb, cond_estimate, jitter,
       test_risk ± test_risk_se (½E[(f̂ − f*)²] on the n_test points), null_risk (of f̂ = 0), and the goals.
     """
     n = 4000 if quick else 20000
@@ -79,12 +92,14 @@ def run_p6(quick: bool = False, *, d: int = 100, n_test: int = 5000, alpha: floa
     X, y = np.asarray(X), np.asarray(y)
     model = NTKRegressor(alpha=alpha, kernel="ntk", block_size=512)
     gc.collect()
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     with PeakRSS() as mem:
         t0 = time.perf_counter()
         model.fit(X, y)
         t1 = time.perf_counter()
         risk = mc_test_risk(model.predict, teacher, "relu", n_test, k_test)
         t2 = time.perf_counter()
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     null = mc_test_risk(lambda Z: np.zeros(len(Z)), teacher, "relu", n_test, k_test)
     wall = t2 - t0
     inc_gb = (mem.peak - mem.start) / GB
@@ -97,6 +112,9 @@ def run_p6(quick: bool = False, *, d: int = 100, n_test: int = 5000, alpha: floa
         **{k: v for k, v in model.fit_info_.items() if k.endswith("seconds")},
         "predict_seconds": t2 - t1,
         "wall_seconds": wall,
+        "cpu_seconds": (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime),
+        "load_average_1min": os.getloadavg()[0],
+        "cpu_count": os.cpu_count(),
         "peak_rss_increase_gb": inc_gb,
         "process_peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / GB,
         "gram_matrix_gb": n * n * 8 / GB,

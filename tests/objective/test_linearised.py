@@ -21,33 +21,33 @@ from featlearn.objective.linearised import (
 )
 
 ACTS = ["relu", "abs", "relu_trim", "erf"]
-KINDS = ["small", "degenerate", "symmetric"]
+KINDS = ["small", "degenerate"]
 SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 
 def _problem(kind, act, seed=0):
-    """θ₀ and a teacher. "degenerate": duplicated, antipodal, rescaled neurons and one at a teacher direction."""
+    """θ₀ and a teacher.
+
+    "small": random, m = 3, d = 4. "degenerate" (m = 6, d = 5): neurons 0, 1 are one direction with opposite
+    a (a symmetric-init pair), 2 is antipodal to them, 4 is a positive multiple of 3, 5 lies on a teacher.
+    """
     k = jax.random.split(jax.random.PRNGKey(seed), 4)
     if kind == "small":
         d, m = 4, 3
         W = 0.8 * jax.random.normal(k[0], (m, d))
         a = jax.random.normal(k[1], (m,))
-    elif kind == "degenerate":
+    else:
         d = 5
-        R = jax.random.normal(k[0], (3, d))
+        R = jax.random.normal(k[0], (2, d))
         t_dir = featlearn.make_teacher(d, 2, k[2], directions="random", activation=act).W[0]
         W = jnp.stack([R[0], R[0], -R[0], R[1], 2.5 * R[1], 1.3 * t_dir])
-        a = jax.random.normal(k[1], (6,))
-    else:  # symmetric init: f_θ₀ ≡ 0
-        d = 3
-        U = jax.random.normal(k[0], (2, d))
-        W = jnp.concatenate([U, U])
-        a = jnp.array([0.7, -0.4, -0.7, 0.4])
+        a = jax.random.normal(k[1], (6,)) * jnp.array([1.0, 0.0, 1.0, 1.0, 1.0, 1.0])
+        a = a.at[1].set(-a[0])
     teacher = featlearn.make_teacher(d, 2, k[2], a_star="alternating", directions="random", activation=act)
     return Params(a, W), teacher
 
 
-_loss = jax.jit(featlearn.population_loss, static_argnums=2)
+_loss = featlearn.population_loss
 
 
 @functools.lru_cache(maxsize=None)

@@ -15,6 +15,8 @@ follows scikit-learn's KernelRidge (α = nλ).
 
 from __future__ import annotations
 
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -27,16 +29,18 @@ from featlearn.model import Params
 from featlearn.objective import population_loss
 
 
+@partial(jax.jit, static_argnames=("m", "d", "dtype"))
 def random_directions(m: int, d: int, key, dtype=jnp.float64) -> jax.Array:
     """(m, d) directions drawn uniformly on the unit sphere S^{d−1} (normalised Gaussian rows)."""
     W = jax.random.normal(key, (m, d), dtype)
     return W / jnp.linalg.norm(W, axis=1, keepdims=True)
 
 
+@partial(jax.jit, static_argnames=("activation",))
 def rf_ridge_population(W, teacher: Params, activation, lam) -> Params:
     r"""Exact population ridge for the second layer: (K(W, W) + λ I) a = K(W, W*) a*.
 
-    Pure JAX (jit- and vmap-able); solved by Cholesky, so λ > 0 (or K(W, W) positive definite) is needed.
+    Pure JAX, jitted (activation static) and vmap-able; solved by Cholesky, so λ > 0 (or K(W, W) positive definite) is needed.
 
     Args:
       W: (m, d) fixed first layer.

@@ -46,23 +46,53 @@ def fail(message: str) -> None:
     raise SystemExit(2)
 
 
+def _click_errors():
+    """The click exception classes in use: click's own and, for typer ≥ 0.20, typer's vendored copy."""
+    mods = [click.exceptions]
+    try:
+        from typer._click import exceptions as vendored  # typer ≥ 0.20 ships its own click
+
+        mods.append(vendored)
+    except ImportError:  # pragma: no cover - older typer
+        pass
+    names = ("NoArgsIsHelpError", "UsageError", "ClickException", "Abort", "Exit")
+    return {n: tuple({getattr(m, n) for m in mods if hasattr(m, n)}) for n in names}
+
+
+def _usage_message(exc, command) -> str:
+    msg = " ".join(exc.format_message().split())
+    if msg.startswith("No such command"):
+        names = ", ".join(sorted(n for n in command.list_commands(None) if not command.commands[n].hidden))
+        msg = f"{msg.rstrip('.')}; valid commands: {names} (see featlearn --help)"
+    return msg
+
+
 def main(argv=None) -> None:
+    """Entry point: run the command; usage / config / input errors become one line on stderr, exit 2."""
     _register()
     command = typer.main.get_command(app)
+    errs = _click_errors()
     try:
         rc = command.main(args=argv, prog_name="featlearn", standalone_mode=False)
-    except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - click ≥ 8.2
-        typer.echo(exc.ctx.get_help())
+    except errs["NoArgsIsHelpError"] as exc:  # click ≥ 8.2: `featlearn` alone prints the help
+        text = exc.format_message()  # the help text; typer's rich help has printed itself and left ""
+        if text.strip():
+            typer.echo(text)
         raise SystemExit(0)
-    except click.UsageError as exc:
-        fail(exc.format_message().replace("\n", " "))
-    except click.Abort:
+    except errs["UsageError"] as exc:
+        fail(_usage_message(exc, command))
+    except errs["ClickException"] as exc:
+        fail(" ".join(exc.format_message().split()))
+    except (click.exceptions.Abort, typer.Abort, KeyboardInterrupt) + errs["Abort"]:
         typer.echo("featlearn: aborted", err=True)
         raise SystemExit(130)
     except (ConfigError, ValueError) as exc:
-        fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    except click.exceptions.Exit as exc:
-        raise SystemExit(exc.exit_code)
+        fail(" ".join(str(exc).split()) if str(exc).strip() else type(exc).__name__)
+    except OSError as exc:  # a file we could not read or write: no traceback, name the path
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        fail(f"{where}{exc.strerror or exc}")
+    except (click.exceptions.Exit, typer.Exit) + errs["Exit"] as exc:
+        raise SystemExit(getattr(exc, "exit_code", 0))
     raise SystemExit(rc if isinstance(rc, int) else 0)
 
 

@@ -86,11 +86,23 @@ def _first_model(ann):
     return None
 
 
+SHIPPED = Path(__file__).resolve().parent.parent / "configs"
+
+
+def shipped_configs() -> list[str]:
+    """Names of the configs shipped with the package (usable in place of a path: `featlearn run lazy`)."""
+    return sorted(p.stem for p in SHIPPED.glob("*.yaml"))
+
+
 def read_yaml(path: str | Path) -> dict:
-    """Read a YAML mapping with `yaml.safe_load`; every problem becomes a one-line `ConfigError`."""
+    """Read a YAML mapping with `yaml.safe_load`; every problem becomes a one-line `ConfigError`.
+
+    A bare name of a shipped config (`default`, `no_weight_decay`, `lazy`) reads that config."""
     p = Path(path)
+    if not p.exists() and str(path) in shipped_configs():
+        p = SHIPPED / f"{path}.yaml"
     if not p.exists():
-        raise ConfigError(f"CONFIG: file not found: {p}")
+        raise ConfigError(f"CONFIG: file not found: {p} (or use a shipped config: {', '.join(shipped_configs())})")
     if not p.is_file():
         raise ConfigError(f"CONFIG: not a file: {p}")
     try:

@@ -29,7 +29,7 @@ def anneal_weight_decay(static: Static, cfg: AnnealWeightDecay) -> Iterative:
     total = cfg.epochs * cfg.steps_per_epoch
 
     def step(params, state, k, problem: Problem):
-        lam = sched(k)
+        lam = jnp.asarray(sched(k), params.a.dtype)
         if cfg.balance:
             at_boundary = (k % cfg.steps_per_epoch == 0) & (k > 0)
             params = jax.tree.map(lambda b, p: jnp.where(at_boundary, b, p), balance(params), params)

@@ -7,6 +7,7 @@ random minibatch of the training set at each step, drawn from the stage key and 
 from __future__ import annotations
 
 import jax
+import jax.numpy as jnp
 import optax
 
 from featlearn.config.schema import GD
@@ -34,4 +35,4 @@ def gd(static: Static, cfg: GD, stage_tag: int) -> Iterative:
         updates, state = opt.update(g, state, params)
         return optax.apply_updates(params, updates), state, StepInfo(loss, cfg.lam + 0.0 * loss, tree_norm(g))
 
-    return Iterative(total=cfg.steps, init_state=lambda params, problem: opt.init(params), step=step, lam=lambda k: cfg.lam)
+    return Iterative(total=cfg.steps, init_state=lambda params, problem: opt.init(params), step=step, lam=lambda k: jnp.asarray(cfg.lam))

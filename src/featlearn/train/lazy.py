@@ -43,4 +43,4 @@ def lazy(static: Static, cfg: Lazy) -> Iterative:
     def model_loss(params: Params, quad, problem: Problem):
         return linearised_loss(quad.ravel(params) - quad.ravel(quad.params0), quad)
 
-    return Iterative(total=cfg.steps, init_state=init_state, step=step, lam=lambda k: cfg.lam, model_loss=model_loss)
+    return Iterative(total=cfg.steps, init_state=init_state, step=step, lam=lambda k: jnp.asarray(cfg.lam), model_loss=model_loss)

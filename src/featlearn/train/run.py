@@ -104,6 +104,23 @@ class _Logger:
         return pd.DataFrame(self.rows)
 
 
+def _save_init(out_dir, params):
+    """Keep the initial parameters (for the relative weight movement of the summary, also after --resume)."""
+    if out_dir is not None:
+        from featlearn.io import atomic_save_npz
+
+        atomic_save_npz(Path(out_dir) / "init.npz", {"a": np.asarray(params.a), "W": np.asarray(params.W)})
+
+
+def _initial_W(out_dir, problems, cfg, static, seeds):
+    if out_dir is not None and (Path(out_dir) / "init.npz").exists():
+        from featlearn.io import load_npz
+
+        return jnp.asarray(load_npz(Path(out_dir) / "init.npz")["W"])
+    keys = jax.vmap(lambda k: jax.random.fold_in(k, INIT))(problems.key)
+    return jax.vmap(lambda p, k: initialise(cfg.init, p, static, k))(problems, keys).W
+
+
 def _select_seeds(mask, new, old):
     """Per-seed choice between two batched pytrees (a diverged seed keeps its old parameters)."""
     return jax.tree.map(lambda n, o: jnp.where(mask.reshape((-1,) + (1,) * (n.ndim - 1)), n, o), new, old)
@@ -125,6 +142,7 @@ def _execute(cfg: RunConfig, seeds: Sequence[int], out_dir: Optional[Path], resu
         params = jax.vmap(lambda p, k: initialise(cfg.init, p, static, k))(problems, init_keys)
         stage_logs, start_stage, step_offset, resume_carry = [], 0, 0, None
         status = jnp.zeros((len(seeds),), jnp.int32)
+        _save_init(out_dir, params)
         m0 = _metrics_fn(static, None)(params, jnp.zeros(len(seeds)), problems, jnp.zeros(len(seeds)))
         logger.log(0, np.zeros(len(seeds), int), "init", 0.0, m0, np.zeros(len(seeds)))
 
@@ -165,7 +183,8 @@ def _execute(cfg: RunConfig, seeds: Sequence[int], out_dir: Optional[Path], resu
         })
         step_offset += int(steps)
         save(si + 1, params, status, step_offset)
-    return params, problems, status, logger, stage_logs, t0, static
+    W0 = _initial_W(out_dir, problems, cfg, static, seeds)
+    return params, problems, status, logger, stage_logs, t0, static, W0
 
 
 def _run_iterative(it, st, si, name, params, status, problems, static, cfg, logger, step_offset, progress, save, resume_leaves):
@@ -177,9 +196,13 @@ def _run_iterative(it, st, si, name, params, status, problems, static, cfg, logg
     metrics = _metrics_fn(static, it.model_loss)
     target = getattr(st, "target_loss", None)
     last_ckpt = int(np.max(np.asarray(carry.k)))
+    if resume_leaves is None:  # the stage's starting point, so the stage boundary shows in the logs
+        lam0 = jax.vmap(it.lam)(carry.k)
+        m = metrics(carry.params, carry.state, problems, jnp.asarray(lam0, carry.params.a.dtype))
+        logger.log(step_offset, np.asarray(carry.k), f"{si}:{st.kind}", np.asarray(lam0), m, np.full(carry.k.shape, np.nan))
     while pending(carry, it.total):
         carry, info = chunk(carry, problems)
-        lam = jax.vmap(it.lam)(carry.k) if callable(it.lam) else info.lam
+        lam = jax.vmap(it.lam)(jnp.maximum(carry.k - 1, 0))
         m = metrics(carry.params, carry.state, problems, jnp.asarray(lam, carry.params.a.dtype))
         logger.log(step_offset, np.asarray(carry.k), f"{si}:{st.kind}", np.asarray(lam), m, np.asarray(info.grad_norm))
         if target is not None:
@@ -199,11 +222,10 @@ def _run_iterative(it, st, si, name, params, status, problems, static, cfg, logg
 def run_seeds(config, seeds: Sequence[int], *, progress: Optional[Progress] = None) -> list[RunResult]:
     """Run one config for many seeds in one vmapped computation (nothing is written)."""
     cfg = config if isinstance(config, RunConfig) else validate(config)
-    params, problems, status, logger, stage_logs, t0, static = _execute(cfg, list(seeds), None, False, progress)
-    return _results(cfg, list(seeds), params, problems, status, logger, stage_logs, t0, static)
+    return _results(cfg, list(seeds), *_execute(cfg, list(seeds), None, False, progress))
 
 
-def _results(cfg, seeds, params, problems, status, logger, stage_logs, t0, static):
+def _results(cfg, seeds, params, problems, status, logger, stage_logs, t0, static, W0):
     from featlearn.train.summary import build_summary
 
     df = logger.frame()
@@ -216,7 +238,7 @@ def _results(cfg, seeds, params, problems, status, logger, stage_logs, t0, stati
 
             p = optimal_head(p, pr.teacher, static.activation)
         c = cfg.model_copy(update={"seed": seed})
-        summary = build_summary(c, p, pr, static, int(status[b]), stage_logs, time.perf_counter() - t0, b)
+        summary = build_summary(c, p, pr, static, int(status[b]), stage_logs, time.perf_counter() - t0, b, W0[b])
         out.append(RunResult(c, summary, p, pr.teacher, df[df.seed == seed].drop(columns="seed").reset_index(drop=True)))
     return out
 
@@ -237,8 +259,7 @@ def run(config=None, *, out: str | Path | None = None, resume: bool = False, pro
     from featlearn.train.rundir import prepare_run_dir, write_run_dir
 
     out_dir = prepare_run_dir(cfg, out, resume) if out is not None else None
-    params, problems, status, logger, stage_logs, t0, static = _execute(cfg, [cfg.seed], out_dir, resume, progress)
-    result = _results(cfg, [cfg.seed], params, problems, status, logger, stage_logs, t0, static)[0]
+    result = _results(cfg, [cfg.seed], *_execute(cfg, [cfg.seed], out_dir, resume, progress))[0]
     if out_dir is not None:
         write_run_dir(out_dir, result)
         result.out_dir = out_dir

@@ -21,7 +21,7 @@ def diverged_message(stage_logs: list, cfg: RunConfig, seed_index: int = 0) -> s
     return f"stage {last['index']} ({last['name']}) diverged: the loss or the parameters became non-finite{hint}"
 
 
-def build_summary(cfg: RunConfig, params, problem, static, status: int, stage_logs: list, wall: float, seed_index: int = 0) -> dict:
+def build_summary(cfg: RunConfig, params, problem, static, status: int, stage_logs: list, wall: float, seed_index: int = 0, W0=None) -> dict:
     """The summary record of one seed: status, final loss, recovery metrics, per-stage records."""
     teacher = problem.teacher
     even = get_activation(static.activation).even
@@ -52,6 +52,7 @@ def build_summary(cfg: RunConfig, params, problem, static, status: int, stage_lo
             for i in range(len(a_star))
         ],
         "certificate_sup": None,
+        "relative_weight_movement": None if W0 is None else float(np.linalg.norm(np.asarray(params.W) - np.asarray(W0)) / max(np.linalg.norm(np.asarray(W0)), 1e-300)),
         "stages": stages,
         "wall_seconds": wall,
         "config_digest": digest(cfg),
