@@ -52,3 +52,13 @@ def test_linear_head_student_with_relu_fits_head_exactly():
     g = jax.grad(featlearn.population_loss)(r.params, r.teacher, "relu")
     assert abs(float(g.c)) < 1e-10 and float(np.max(np.abs(np.asarray(g.v)))) < 1e-10
     assert r.summary["final_population_loss"] < 1e-5
+
+
+def test_lazy_run_barely_moves_W_and_does_not_recover():
+    r = run(load_config("lazy", ["stages.0.steps=600"]))
+    s = r.summary
+    assert s["status"] == "ok"
+    assert s["relative_weight_movement"] < 0.05
+    assert s["recovered"] is False
+    # the linearised model did train: its loss dropped
+    assert s["stages"][0]["end_loss"] < 0.5 * s["stages"][0]["start_loss"]

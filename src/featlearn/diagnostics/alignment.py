@@ -46,6 +46,7 @@ class Alignment(NamedTuple):
       angle_deg: (m,) ∠(ŵ_j, w*_i(j)) in degrees (to the nearer of ±w* when even; 90 for w_j = 0).
       near: (m,) bool, ∠_j ≤ δ (j ∈ T_i(j)).
       mass: (m,) μ_j = |a_j| ‖w_j‖.
+      signed_mass: (m,) a_j ‖w_j‖.
       per_teacher_signed_mass: (m*,) M_i = Σ_{j∈T_i} a_j ‖w_j‖.
       per_teacher_count: (m*,) int, number of massive neurons (μ_j > τ) in T_i.
       per_teacher_max_angle_deg: (m*,) max ∠_j over massive neurons in T_i (NaN if none).
@@ -65,6 +66,7 @@ class Alignment(NamedTuple):
     angle_deg: jax.Array
     near: jax.Array
     mass: jax.Array
+    signed_mass: jax.Array
     per_teacher_signed_mass: jax.Array
     per_teacher_count: jax.Array
     per_teacher_max_angle_deg: jax.Array
@@ -187,6 +189,7 @@ def alignment(
         angle_deg=ang,
         near=near,
         mass=mu,
+        signed_mass=signed,
         per_teacher_signed_mass=M,
         per_teacher_count=count,
         per_teacher_max_angle_deg=per_max,

@@ -10,6 +10,8 @@ great circle k ∝ f(|θ|) with f'(0) = 0 and an |θ|³ term). Autodiff of the n
 gives NaN on the diagonal K(z_j, z_j) and at aligned pairs; here h and h' carry `custom_jvp`s whose
 second derivative is h''(c) for |c| < 1 and its limit contribution 0 at |c| = 1, so the Hessian is
 exact wherever it exists (verified against finite differences of the fused gradient in the tests).
+The cosine is clipped to [−1, 1] in value only (its derivative is kept), since c = 1 + ulp at an
+aligned pair must still carry the curvature term g'(1)∇²c.
 Zero-norm neurons are non-smooth points (k is 1-homogeneous); the value there is a Clarke element.
 
 Cost: n = m(d + 1) (+ d + 1 with a head) Hessian-vector products, batched; O(n²) memory and an O(n³)
@@ -63,7 +65,9 @@ def _kernel_c2(U, V, coef: ArcCosCoefficients):
     ru, rv = safe_norm(U), safe_norm(V)
     rr = ru[:, None] * rv[None, :]
     pos = rr > 0
-    c = jnp.clip(jnp.where(pos, (U @ V.T) / jnp.where(pos, rr, 1.0), 0.0), -1.0, 1.0)
+    c = jnp.where(pos, (U @ V.T) / jnp.where(pos, rr, 1.0), 0.0)
+    # clip the value only: the derivative of c must survive when c rounds to 1 + ulp at aligned pairs
+    c = c + jax.lax.stop_gradient(jnp.clip(c, -1.0, 1.0) - c)
     return rr * (coef.A * _h(c) + coef.B * c + coef.D)
 
 

@@ -21,6 +21,7 @@ from featlearn.config import RunConfig, validate
 from featlearn.config.schema import GD, AnnealWeightDecay, FitSecondLayer, Lazy, OneStep
 from featlearn.gaussian import get_activation
 from featlearn.model import Params
+from featlearn.objective import weight_decay
 from featlearn.train import checkpoint as ckpt
 from featlearn.train.anneal import anneal_weight_decay
 from featlearn.train.fit_second_layer import fit_second_layer
@@ -71,7 +72,7 @@ def _metrics_fn(static: Static, model_loss_fn):
         ml = model_loss_fn(params, state, problem) if model_loss_fn else model_loss(params, problem, static)
         return {
             "population_loss": ml,
-            "reg_loss": training_loss(params, problem, static, lam),
+            "reg_loss": (ml + lam * weight_decay(params)) if model_loss_fn else training_loss(params, problem, static, lam),
             "far_mass": al.far_mass,
             "max_angle_deg": al.max_angle_deg,
             "signed_mass": al.signed_mass,
