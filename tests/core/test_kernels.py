@@ -91,3 +91,11 @@ def test_kernel_is_finite_and_zero_at_zero_norm(act):
 def test_unknown_activation_names_the_valid_ones():
     with pytest.raises(ValueError, match="activation.*valid: abs, erf, relu, relu_trim"):
         featlearn.kernel("tanh", jnp.eye(2), jnp.eye(2))
+
+
+def test_fast_arccos_matches_numpy_to_rounding():
+    from featlearn.gaussian.kernels import arccos
+
+    x = np.concatenate([np.linspace(-1, 1, 400_001), [-1.0, -0.5, 0.5, 1.0, np.nextafter(0.5, 1), np.nextafter(-0.5, -1)]])
+    err = np.abs(np.asarray(arccos(jnp.asarray(x))) - np.arccos(x))
+    assert err.max() <= 1e-15

@@ -33,7 +33,7 @@ import jax
 import jax.numpy as jnp
 
 from featlearn.gaussian.activations import get_activation
-from featlearn.gaussian.kernels import ArcCosCoefficients, cosine_and_norms
+from featlearn.gaussian.kernels import ArcCosCoefficients, arccos, cosine_and_norms
 from featlearn.model import Params
 
 
@@ -45,7 +45,7 @@ def _stack(params: Params, teacher: Params):
 
 def _kernel_parts(Z, coef: ArcCosCoefficients):
     r, _, _, C = cosine_and_norms(Z, Z)
-    pi_minus_acos = jnp.pi - jnp.arccos(C)
+    pi_minus_acos = jnp.pi - arccos(C)
     g = coef.A * (jnp.sqrt(jnp.maximum(1.0 - C * C, 0.0)) + pi_minus_acos * C) + coef.B * C + coef.D
     dg = coef.A * pi_minus_acos + coef.B
     return r, C, g, dg
