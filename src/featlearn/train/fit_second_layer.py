@@ -2,8 +2,8 @@ r"""Stage 2.2: second layer in closed form with W fixed (DESIGN §2.2).
 
 Population mode:  a = argmin_a L(a, W) + (λ₂/2)‖a‖²  ⇔  (K(W,W) + λ₂ I) a = K(W,W*) a*
 (with a linear head the trimmed kernel is used and the head is then set to its optimum).
-Empirical mode: ridge regression of y on the features σ(W x) (and [1, x] for a head) with n₂ fresh
-samples: (ΦᵀΦ/n + λ₂ I) a = Φᵀy/n. Then optional balancing (DESIGN §1.4).
+Empirical mode: ridge regression of y on the features σ(W x) (and [1, x] for a head) with n₂ = `n` fresh
+samples (or the training set when `n` is not given): (ΦᵀΦ/n + λ₂ I) a = Φᵀy/n. Then optional balancing (DESIGN §1.4).
 """
 
 from __future__ import annotations
@@ -32,8 +32,11 @@ def fit_second_layer(params: Params, key, problem: Problem, static: Static, cfg:
         if static.head:
             params = optimal_head(params, teacher, act)
     else:
-        n = cfg.n or n_default
-        X, y = sample_data(teacher, static.activation, n, key, static.noise_std)
+        if cfg.n is not None:  # n₂ fresh samples
+            X, y = sample_data(teacher, static.activation, cfg.n, key, static.noise_std)
+        else:  # the training set
+            X, y = problem.X, problem.y
+        n = X.shape[0]
         Phi = act.forward(X @ W.T, safe_norm(W))
         if static.head:
             Phi = jnp.concatenate([Phi, jnp.ones((n, 1), W.dtype), X], axis=1)

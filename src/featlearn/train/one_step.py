@@ -4,7 +4,8 @@ With weight decay 1/η on W the initial weights cancel:  W ← W − η(∇_W L(
 then every row is normalised to unit norm. From the symmetric initialisation f_θ₀ ≡ 0, so
 ∇_{w_j} L(θ₀) = −a_j E[f*(x) σ'(w_j·x) x]: the new rows lie (mostly) in the teacher subspace.
 The linear head, if any, is fitted first (so the step sees only the degree ≥ 2 part of f*).
-Population mode uses the exact gradient; empirical mode n₁ fresh samples.
+Population mode uses the exact gradient; empirical mode n₁ = `n` fresh samples (or, when `n` is not
+given, the training set).
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ def one_step(params: Params, key, problem: Problem, static: Static, cfg: OneStep
             params = optimal_head(params, problem.teacher, act)
         g = jax.grad(lambda p: population_loss(p, problem.teacher, act))(params)
     else:
-        n = cfg.n or n_default
-        X, y = sample_data(problem.teacher, act, n, key, static.noise_std)
+        if cfg.n is not None:  # n₁ fresh samples
+            X, y = sample_data(problem.teacher, act, cfg.n, key, static.noise_std)
+        else:  # the training set
+            X, y = problem.X, problem.y
         if static.head:
             params = fit_head_least_squares(params, X, y, act)
         g = jax.grad(lambda p: empirical_loss(p, X, y, act))(params)

@@ -1,0 +1,41 @@
+"""`featlearn reproduce [E1 ...|--all] [--size small|full] [--out DIR]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List
+
+import typer
+
+from featlearn.cli.main import app
+
+
+@app.command("reproduce")
+def reproduce_cmd(
+    ids: List[str] = typer.Argument(None, help="Experiment ids (E1 … E8)."),
+    all_: bool = typer.Option(False, "--all", help="Run every experiment."),
+    size: str = typer.Option("small", "--size", help="small (seconds, CI) or full (the paper-size figure)."),
+    out: Path = typer.Option(Path("experiments"), "--out", help="Parent folder of the experiment folders."),
+):
+    """Run experiments and write each folder: runs, results.parquet, figures, claims.json, report.html."""
+    from featlearn.config import ConfigError
+    from featlearn.experiments import registry
+
+    if size not in ("small", "full"):
+        raise ConfigError(f"--size: unknown size {size!r}; valid: small, full")
+    if not ids and not all_:
+        raise ConfigError(f"EXPERIMENT: give experiment ids ({', '.join(registry.available())}) or --all")
+    chosen = registry.available() if all_ else registry.check_ids(ids)
+    failed = []
+    for i, exp in enumerate(chosen, 1):
+        typer.echo(f"[{i}/{len(chosen)}] {exp} ({size}) ...", err=True)
+        res = registry.reproduce(exp, size, out)
+        mark = "PASS" if res.passed else "FAIL"
+        typer.echo(f"{exp}: {mark}  {sum(c.passed for c in res.claims)}/{len(res.claims)} claims, {res.seconds:.1f} s -> {out / f'{exp}-{size}'}")
+        for c in res.claims:
+            if not c.passed:
+                typer.echo(f"    failed: {c.name}: {c.criterion} (measured {c.value})")
+        if not res.passed:
+            failed.append(exp)
+    if failed:
+        raise typer.Exit(1)

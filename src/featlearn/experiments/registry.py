@@ -1,0 +1,47 @@
+"""The experiments of DESIGN §3: id → module with `run(spec, size, out) -> ExperimentResult`."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Callable, Optional
+
+from featlearn.config import ConfigError
+from featlearn.experiments.base import ExperimentResult, load_spec, sized, timed, write_experiment
+
+IDS = ("E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8")
+
+
+def available() -> list[str]:
+    """Ids whose spec and module are shipped."""
+    out = []
+    for i in IDS:
+        try:
+            importlib.import_module(f"featlearn.experiments.{i.lower()}")
+            load_spec(i)
+            out.append(i)
+        except (ImportError, ConfigError):
+            continue
+    return out
+
+
+def check_ids(ids) -> list[str]:
+    avail = available()
+    for i in ids:
+        if i.upper() not in avail:
+            raise ConfigError(f"EXPERIMENT: unknown experiment id {i!r}; valid: {', '.join(avail)} (or --all)")
+    return [i.upper() for i in ids]
+
+
+def reproduce(exp_id: str, size: str, out: Path, on_done: Optional[Callable] = None) -> ExperimentResult:
+    """Run one experiment at `size` and write its folder `out/<id>-<size>`."""
+    spec = load_spec(exp_id)
+    settings = sized(spec, size)
+    mod = importlib.import_module(f"featlearn.experiments.{exp_id.lower()}")
+    folder = Path(out) / f"{exp_id}-{size}"
+    res = timed(lambda: mod.run(settings, size, folder))
+    res.title = spec.get("title", exp_id)
+    write_experiment(folder, res, spec)
+    if on_done:
+        on_done(res, folder)
+    return res

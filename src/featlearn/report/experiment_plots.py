@@ -1,0 +1,76 @@
+"""Experiment figures as pure functions: tables → matplotlib Figure."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+
+def compare_curves(frames: dict, column: str, ylabel: str, title: str, logy: bool = True, hline=None, hlabel=None) -> Figure:
+    """One curve per labelled metrics table: `column` against the step (log x)."""
+    fig = Figure(figsize=(7.5, 4.0))
+    ax = fig.subplots()
+    for i, (label, df) in enumerate(frames.items()):
+        y = df[column].to_numpy(float)
+        x = np.maximum(df["step"].to_numpy(), 1)
+        (ax.loglog if logy else ax.semilogx)(x, np.clip(y, 1e-300, None) if logy else y, color=f"C{i}", lw=1.8, label=label)
+    if hline is not None:
+        ax.axhline(hline, color="k", ls="--", lw=0.8, label=hlabel)
+    ax.set_xlabel("step")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def neuron_angles(angles_deg, masses, delta_deg: float, mass_tol: float, title: str) -> Figure:
+    """Final angle of each neuron to its nearest teacher against its mass (log–log), with δ and the mass tolerance."""
+    fig = Figure(figsize=(6.5, 4.2))
+    ax = fig.subplots()
+    m = np.maximum(np.asarray(masses, float), 1e-18)
+    a = np.maximum(np.asarray(angles_deg, float), 1e-6)
+    ax.loglog(m, a, "o", ms=5, alpha=0.8, color="C0", label="neurons")
+    ax.axhline(delta_deg, color="C3", ls="--", lw=0.9, label=f"δ = {delta_deg:g}°")
+    ax.axvline(mass_tol, color="k", ls=":", lw=0.9, label=f"mass tolerance {mass_tol:g}")
+    ax.set_xlabel("mass |a_j|·‖w_j‖")
+    ax.set_ylabel("angle to nearest teacher (deg)")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def final_vs_parameter(df: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, title: str, hline=None, hlabel=None) -> Figure:
+    """A final metric against a swept parameter (log–log), with an optional reference line."""
+    fig = Figure(figsize=(6.5, 4.2))
+    ax = fig.subplots()
+    ax.loglog(df[x], df[y].clip(lower=1e-300), "o-", color="C0", lw=1.6, label=ylabel)
+    if hline is not None:
+        ax.axhline(hline, color="C3", ls="--", lw=1.2, label=hlabel)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def bars(labels, values, ylabel: str, title: str, threshold=None, threshold_label=None, logy=False) -> Figure:
+    fig = Figure(figsize=(6.0, 4.0))
+    ax = fig.subplots()
+    ax.bar(labels, values, color=[f"C{i}" for i in range(len(labels))])
+    if threshold is not None:
+        ax.axhline(threshold, color="k", ls="--", lw=0.9, label=threshold_label)
+        ax.legend(fontsize=8)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
