@@ -74,3 +74,22 @@ def bars(labels, values, ylabel: str, title: str, threshold=None, threshold_labe
     ax.grid(True, axis="y", alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+def collapse_plot(emp: pd.DataFrame, pop: pd.Series, xlabel: str, ylabel: str, title: str) -> Figure:
+    """One curve per column of `emp` (index: the x value) and a dashed level per entry of `pop`."""
+    fig = Figure(figsize=(7.0, 4.2))
+    ax = fig.subplots()
+    for i, col in enumerate(emp.columns):
+        ax.semilogx(emp.index, emp[col], "o-", color=f"C{i}", lw=1.6, label=f"d = {col} (n₁ samples)")
+        if col in pop.index:
+            ax.axhline(float(pop[col]), color=f"C{i}", ls="--", lw=0.9)
+    ax.plot([], [], "k--", lw=0.9, label="population gradient")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
