@@ -8,6 +8,8 @@ import os as _os
 
 import jax as _jax
 
+__version__ = "0.1.0"
+
 if _os.environ.get("JAX_ENABLE_X64", "1").lower() not in ("0", "false"):
     _jax.config.update("jax_enable_x64", True)
 
@@ -22,21 +24,26 @@ from featlearn.objective import (  # noqa: E402
     regularised_population_loss,
 )
 from featlearn.teacher import make_teacher  # noqa: E402
-
-__version__ = "0.1.0"
+from featlearn.config import RunConfig, load_config  # noqa: E402
+from featlearn.train import RunResult, run, run_seeds  # noqa: E402
 
 __all__ = [
     "Params",
+    "RunConfig",
+    "RunResult",
     "__version__",
     "balance",
     "empirical_loss",
     "forward",
     "kernel",
+    "load_config",
     "make_teacher",
     "mass",
     "optimal_head",
     "population_loss",
     "regularised_empirical_loss",
     "regularised_population_loss",
+    "run",
+    "run_seeds",
     "sample_data",
 ]

@@ -93,3 +93,21 @@ def collapse_plot(emp: pd.DataFrame, pop: pd.Series, xlabel: str, ylabel: str, t
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def methods_vs_n(df: pd.DataFrame, title: str) -> Figure:
+    """Test loss against n (log–log), one line per method, with standard-error bars where given."""
+    fig = Figure(figsize=(7.0, 4.4))
+    ax = fig.subplots()
+    for i, (method, g) in enumerate(df.groupby("method", sort=False)):
+        g = g.sort_values("n")
+        ax.errorbar(g["n"], g["test_loss"].clip(lower=1e-300), yerr=g["stderr"].fillna(0), fmt="o-", color=f"C{i}", lw=1.6, capsize=3, label=method)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("number of training samples n")
+    ax.set_ylabel("excess test loss")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
