@@ -40,7 +40,8 @@ def random_directions(m: int, d: int, key, dtype=jnp.float64) -> jax.Array:
 def rf_ridge_population(W, teacher: Params, activation, lam) -> Params:
     r"""Exact population ridge for the second layer: (K(W, W) + λ I) a = K(W, W*) a*.
 
-    Pure JAX, jitted (activation static) and vmap-able; solved by Cholesky, so λ > 0 (or K(W, W) positive definite) is needed.
+    Pure JAX, jitted (activation static) and vmap-able; solved by Cholesky, so λ > 0 (or K(W, W)
+    positive definite) is needed.
 
     Args:
       W: (m, d) fixed first layer.
@@ -65,11 +66,17 @@ def rf_ridge_population(W, teacher: Params, activation, lam) -> Params:
     return Params(a, W)
 
 
+@partial(jax.jit, static_argnames=("activation",))
+def _features(W, X, activation):
+    return get_activation(activation).forward(X @ W.T, jnp.linalg.norm(W, axis=1))
+
+
+_population_loss = jax.jit(population_loss, static_argnames=("activation",))
+
+
 def rf_features(W, X, activation) -> np.ndarray:
     """Φ_ij = σ(w_j·x_i) for X (n, d) and W (m, d); returns (n, m) float64 numpy."""
-    W = jnp.asarray(W, jnp.float64)
-    act = get_activation(activation)
-    return np.asarray(act.forward(jnp.asarray(X, jnp.float64) @ W.T, jnp.linalg.norm(W, axis=1)))
+    return np.asarray(_features(jnp.asarray(W, jnp.float64), jnp.asarray(X, jnp.float64), activation))
 
 
 def rf_ridge_empirical(W, X, y, activation, lam: float, *, block_size: int = 8192) -> Params:
@@ -137,7 +144,9 @@ class RandomFeaturesRidge(BaseEstimator):
       True
     """
 
-    def __init__(self, n_features: int = 100, alpha: float = 1e-3, activation: str = "relu", seed: int = 0, block_size: int = 8192):
+    def __init__(
+        self, n_features: int = 100, alpha: float = 1e-3, activation: str = "relu", seed: int = 0, block_size: int = 8192
+    ):
         self.n_features = n_features
         self.alpha = alpha
         self.activation = activation
@@ -178,8 +187,9 @@ class RandomFeaturesRidge(BaseEstimator):
         if X.ndim != 2 or X.shape[1] != self.n_features_in_:
             raise ValueError(f"X: expected shape (p, {self.n_features_in_}), got {X.shape}")
         bs = int(self.block_size)
-        return np.concatenate([rf_features(self.W_, X[i : i + bs], self.activation) @ self.coef_ for i in range(0, X.shape[0], bs)] or [np.zeros(0)])
+        blocks = [rf_features(self.W_, X[i : i + bs], self.activation) @ self.coef_ for i in range(0, X.shape[0], bs)]
+        return np.concatenate(blocks) if blocks else np.zeros(0)
 
     def population_excess_loss(self, teacher: Params) -> float:
         """Exact excess risk ½E[(f − f*)²] = `featlearn.population_loss(params_, teacher, activation)`."""
-        return float(population_loss(self.params_, teacher, self.activation))
+        return float(_population_loss(self.params_, teacher, activation=self.activation))

@@ -23,6 +23,9 @@ from featlearn.data import sample_data
 from featlearn.model import Params
 
 
+_sample = jax.jit(sample_data, static_argnames=("activation", "n", "noise_std"))
+
+
 class MCRisk(NamedTuple):
     """Monte-Carlo excess risk: `estimate` ± `standard_error` (unpacks as a pair)."""
 
@@ -68,7 +71,7 @@ def mc_test_risk(
     total, total_sq, done, b = 0.0, 0.0, 0, 0
     while done < n_test:
         nb = min(block_size, n_test - done)
-        X, y = sample_data(teacher, activation, nb, jax.random.fold_in(key, b), noise_std)
+        X, y = _sample(teacher, activation, nb, jax.random.fold_in(key, b), float(noise_std))
         X, y = np.asarray(X, np.float64), np.asarray(y, np.float64)
         pred = np.asarray(predict_fn(X), np.float64).reshape(-1)
         if pred.shape != (nb,):
