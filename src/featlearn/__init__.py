@@ -25,6 +25,14 @@ from featlearn.objective import (  # noqa: E402
 )
 from featlearn.teacher import make_teacher  # noqa: E402
 from featlearn.config import RunConfig, load_config  # noqa: E402
+from featlearn.diagnostics import (  # noqa: E402
+    alignment,
+    certificate_sup,
+    descent_direction,
+    dual_certificate,
+    empirical_certificate,
+    hessian_spectrum,
+)
 from featlearn.train import RunResult, run, run_seeds  # noqa: E402
 
 __all__ = [
@@ -32,7 +40,13 @@ __all__ = [
     "RunConfig",
     "RunResult",
     "__version__",
+    "alignment",
     "balance",
+    "certificate_sup",
+    "descent_direction",
+    "dual_certificate",
+    "empirical_certificate",
+    "hessian_spectrum",
     "empirical_loss",
     "forward",
     "kernel",

@@ -25,6 +25,7 @@ squared angle + far mass), to which L(θ) is equivalent up to constants near the
 
 from __future__ import annotations
 
+from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -142,6 +143,13 @@ def alignment(
       >>> bool(alignment(t, t, "relu_trim").recovered)
       True
     """
+    name = feature_kernel(activation).activation.name
+    al = _alignment(params, teacher, delta_deg, mass_tol, activation=name)
+    return al._replace(delta_deg=delta_deg, mass_tol=mass_tol)
+
+
+@partial(jax.jit, static_argnames=("activation",))
+def _alignment(params: Params, teacher: Params, delta_deg, mass_tol, *, activation) -> Alignment:
     even = feature_kernel(activation, params.has_head).even
     W = params.W
     W_star = teacher.W.astype(W.dtype)
@@ -163,7 +171,7 @@ def alignment(
     near = ang <= delta_deg
     massive = mu > mass_tol
 
-    onehot = jax.nn.one_hot(nearest, m_star, dtype=W.dtype) * near[:, None]  # (m, m*): j ∈ T_i
+    onehot = jnp.where(near[:, None], jax.nn.one_hot(nearest, m_star, dtype=W.dtype), 0.0)  # (m, m*): j ∈ T_i
     M = signed @ onehot
     count = jnp.sum((onehot > 0) & massive[:, None], axis=0)
     ang_mat = jnp.where((onehot > 0) & massive[:, None], ang[:, None], -jnp.inf)

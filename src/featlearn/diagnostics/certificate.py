@@ -34,9 +34,10 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from featlearn.diagnostics.features import feature_kernel
-from featlearn.diagnostics.sphere import random_unit, unit_rows
+from featlearn.diagnostics.sphere import numpy_rng, unit_rows
 from featlearn.model import Params
 
 
@@ -52,23 +53,47 @@ class CertificateSup(NamedTuple):
     argmax: jax.Array
 
 
-def _eta_fn(params: Params, teacher: Params, activation, lam):
+def _eta_fns(params: Params, teacher: Params, activation, lam):
+    """(η_λ, value-and-Euclidean-gradient of η_λ) on rows of U (n, d); rows are normalised first.
+
+    For homogeneous σ, on unit u: k(u, w) = ‖w‖ g(u·ŵ), so ∇_u k = ‖w‖ g'(u·ŵ) ŵ in closed form (no
+    autodiff: short compiles); `erf` falls back to autodiff."""
     fk = feature_kernel(activation, params.has_head)
     act = fk.activation
     a_star = teacher.a.astype(params.a.dtype)
     W_star = teacher.W.astype(params.W.dtype)
+    b = jnp.concatenate([params.a, -a_star])
+    Z = jnp.concatenate([params.W, W_star])
     if params.has_head:
         mean_res = params.c + params.a @ act.mean(params.W) - a_star @ act.mean(W_star)
         lin_res = params.v + params.a @ act.linear(params.W) - a_star @ act.linear(W_star)
 
+    def head(U):
+        if not params.has_head:
+            return jnp.zeros(U.shape[:1], U.dtype)
+        return mean_res * act.mean(U) + act.linear(U) @ lin_res
+
     def eta(U):
         U = unit_rows(U)
-        corr = fk.kernel(U, params.W) @ params.a - fk.kernel(U, W_star) @ a_star
-        if params.has_head:
-            corr = corr + mean_res * act.mean(U) + act.linear(U) @ lin_res
-        return -corr / lam
+        return -(fk.kernel(U, Z) @ b + head(U)) / lam
 
-    return eta
+    if fk.coef is None:
+        single = jax.value_and_grad(lambda u: eta(u[None, :])[0])
+        return eta, jax.vmap(single)
+
+    r = jnp.linalg.norm(Z, axis=1)
+    Zh = unit_rows(Z)
+    br = b * r
+
+    def value_and_grad(U):
+        U = unit_rows(U)
+        C = jnp.clip(U @ Zh.T, -1.0, 1.0)
+        hv, hvjp = jax.vjp(head, U)
+        val = -(fk.coef.g(C) @ br + hv) / lam
+        grad = -((fk.coef.dg(C) * br[None, :]) @ Zh + hvjp(jnp.ones_like(hv))[0]) / lam
+        return val, grad
+
+    return eta, value_and_grad
 
 
 def empirical_certificate(params: Params, teacher: Params, activation, lam):
@@ -81,50 +106,55 @@ def empirical_certificate(params: Params, teacher: Params, activation, lam):
       lam: weight decay λ > 0.
 
     Returns:
-      a JAX-traceable callable U ↦ η_λ(U).
+      a callable U ↦ η_λ(U) (jit-compiled once per shape and activation; traceable).
     """
-    return _eta_fn(params, teacher, activation, lam)
+    name = feature_kernel(activation, params.has_head).activation.name
+    return partial(_eta_values, params, teacher, jnp.asarray(lam, params.W.dtype), activation=name)
+
+
+@partial(jax.jit, static_argnames=("activation",))
+def _eta_values(params, teacher, lam, U, *, activation):
+    return _eta_fns(params, teacher, activation, lam)[0](jnp.asarray(U, params.W.dtype))
 
 
 @partial(jax.jit, static_argnames=("activation", "steps"))
-def _ascent(params, teacher, lam, U0, *, activation, steps):
-    eta = _eta_fn(params, teacher, activation, lam)
-    value = lambda u: eta(u[None, :])[0]  # noqa: E731
-    value_and_grad = jax.vmap(jax.value_and_grad(value))
+def _ascent(params, teacher, lam, R, *, activation, steps):
+    U0 = ascent_starts(params, teacher, R)
+    eta, value_and_grad = _eta_fns(params, teacher, activation, lam)
 
     def body(_, state):
-        U, step = state
-        v, g = value_and_grad(U)
-        G = jnp.sign(v)[:, None] * (g - jnp.sum(g * U, axis=1, keepdims=True) * U)
+        U, v, g, step = state
+        G = jnp.sign(v)[:, None] * (g - jnp.sum(g * U, axis=1, keepdims=True) * U)  # P_u ∇|η|
         gn = jnp.linalg.norm(G, axis=1, keepdims=True)
         D = jnp.where(gn > 0, G / jnp.where(gn > 0, gn, 1.0), 0.0)
         s = step[:, None]
-        U_new = jnp.cos(s) * U + jnp.sin(s) * D
-        U_new = unit_rows(U_new)
-        accept = jnp.abs(eta(U_new)) > jnp.abs(v)
+        U_new = unit_rows(jnp.cos(s) * U + jnp.sin(s) * D)
+        v_new, g_new = value_and_grad(U_new)
+        accept = jnp.abs(v_new) > jnp.abs(v)
         U = jnp.where(accept[:, None], U_new, U)
+        v = jnp.where(accept, v_new, v)
+        g = jnp.where(accept[:, None], g_new, g)
         step = jnp.where(accept, jnp.minimum(step * 1.5, 0.5), step * 0.5)
-        return U, step
+        return U, v, g, step
 
     U0 = unit_rows(U0)
+    v0, g0 = value_and_grad(U0)
     step0 = jnp.full(U0.shape[:1], 0.05, U0.dtype)
-    U, _ = jax.lax.fori_loop(0, steps, body, (U0, step0))
+    U, _, _, _ = jax.lax.fori_loop(0, steps, body, (U0, v0, g0, step0))
     vals = jnp.abs(eta(U))
     best = jnp.argmax(vals)
     return vals[best], U[best]
 
 
-def ascent_starts(params: Params, teacher: Params, key, n_random: int):
-    """Starting points (m + 2m* + n_random, d): student directions (zero rows replaced by random
-    points), ±teacher directions, and uniform random points."""
-    d = params.W.shape[-1]
-    dtype = params.W.dtype
-    k1, k2 = jax.random.split(key)
+def ascent_starts(params: Params, teacher: Params, R):
+    """Starting points (m + 2m* + n_random, d): student directions (zero rows replaced by rows of R),
+    ±teacher directions, and the remaining n_random rows of R (uniform unit points, (m + n_random, d))."""
+    m = params.W.shape[0]
     Ws = unit_rows(params.W)
     zero = jnp.sum(Ws * Ws, axis=1) == 0
-    Ws = jnp.where(zero[:, None], random_unit(k1, Ws.shape[0], d, dtype), Ws)
-    Wt = unit_rows(teacher.W.astype(dtype))
-    return jnp.concatenate([Ws, Wt, -Wt, random_unit(k2, n_random, d, dtype)], axis=0)
+    Ws = jnp.where(zero[:, None], R[:m], Ws)
+    Wt = unit_rows(teacher.W.astype(Ws.dtype))
+    return jnp.concatenate([Ws, Wt, -Wt, R[m:]], axis=0)
 
 
 def certificate_sup(
@@ -145,7 +175,7 @@ def certificate_sup(
       activation: "relu_trim", "abs", "relu" (with or without head), "erf" (reported; the TV reading
         of the certificate needs a homogeneous σ).
       lam: the weight decay λ > 0 the network was trained with (the last stage's λ).
-      key: PRNG key for the random starts.
+      key: PRNG key for the random starts (drawn on the host).
       n_random: number of uniform random starts (besides the m students and the 2m* ±teachers).
       steps: ascent steps per start.
 
@@ -163,7 +193,30 @@ def certificate_sup(
       >>> round(float(certificate_sup(net, t, "relu_trim", lam, jax.random.PRNGKey(1)).sup), 6)
       1.0
     """
-    starts = ascent_starts(params, teacher, key, n_random)
     name = feature_kernel(activation, params.has_head).activation.name
-    sup, arg = _ascent(params, teacher, jnp.asarray(lam, params.W.dtype), starts, activation=name, steps=steps)
+    m, d = params.W.shape
+    R = numpy_rng(key).standard_normal((m + int(n_random), d))  # host-side: no threefry compile
+    R = jnp.asarray(R / np.linalg.norm(R, axis=1, keepdims=True), params.W.dtype)
+    lam = jnp.asarray(lam, params.W.dtype)
+    sup, arg = _ascent(params, teacher, lam, R, activation=name, steps=int(steps))
     return CertificateSup(sup, arg)
+
+
+def certificate_support_gap(params: Params, teacher: Params, activation, lam, *, mass_tol: float = 1e-3) -> jax.Array:
+    r"""max_{j: μ_j > τ} |η_λ(ŵ_j) − sign(a_j)|: the support half of the optimality conditions.
+
+    At a balanced stationary point ∂L_λ/∂a_j = 0 gives η_λ(ŵ_j) = a_j/‖w_j‖ = sign(a_j); together with
+    sup |η_λ| ≤ 1 (`certificate_sup`) this certifies a global minimum. A network with too much mass
+    can have sup |η_λ| < 1 and still be far from optimal; this gap exposes it. Returns 0 if no neuron
+    has mass above `mass_tol`.
+    """
+    name = feature_kernel(activation, params.has_head).activation.name
+    return _support_gap(params, teacher, jnp.asarray(lam, params.W.dtype), jnp.asarray(mass_tol, params.W.dtype), activation=name)
+
+
+@partial(jax.jit, static_argnames=("activation",))
+def _support_gap(params, teacher, lam, mass_tol, *, activation):
+    eta = _eta_fns(params, teacher, activation, lam)[0]
+    mu = jnp.abs(params.a) * jnp.linalg.norm(params.W, axis=1)
+    gap = jnp.abs(eta(params.W) - jnp.sign(params.a))
+    return jnp.max(jnp.where(mu > mass_tol, gap, 0.0), initial=0.0)

@@ -31,7 +31,7 @@ import numpy as np
 
 from featlearn.diagnostics.alignment import alignment
 from featlearn.diagnostics.features import feature_kernel
-from featlearn.diagnostics.sphere import unit_rows
+from featlearn.diagnostics.sphere import numpy_rng, unit_rows
 from featlearn.model import Params
 from featlearn.objective import optimal_head, regularised_population_loss
 
@@ -62,11 +62,16 @@ class DescentCheck(NamedTuple):
 
 def descent_target(params: Params, teacher: Params, activation, *, delta_deg: float = 5.0) -> Params:
     """θ̃ of the module docstring (same shapes as `params`)."""
+    return _descent_target(params, teacher, delta_deg, activation=feature_kernel(activation).activation.name)
+
+
+@partial(jax.jit, static_argnames=("activation",))
+def _descent_target(params: Params, teacher: Params, delta_deg, *, activation) -> Params:
     al = alignment(params, teacher, activation, delta_deg=delta_deg)
     even = feature_kernel(activation, params.has_head).even
     W_star = unit_rows(teacher.W.astype(params.W.dtype))
     a_star = teacher.a.astype(params.a.dtype)
-    onehot = jax.nn.one_hot(al.nearest, W_star.shape[0], dtype=params.W.dtype) * al.near[:, None]
+    onehot = jnp.where(al.near[:, None], jax.nn.one_hot(al.nearest, W_star.shape[0], dtype=params.W.dtype), 0.0)
     total = al.mass @ onehot  # Σ_{k∈T_i} μ_k (m*,)
     tot_j = onehot @ total
     size_j = onehot @ jnp.sum(onehot, axis=0)
@@ -105,7 +110,13 @@ def descent_direction(
       >>> bool(descent_direction(net, t, "relu_trim", 1e-3).holds)
       True
     """
-    target = descent_target(params, teacher, activation, delta_deg=delta_deg)
+    name = feature_kernel(activation).activation.name
+    return _descent_direction(params, teacher, lam, delta_deg, activation=name)
+
+
+@partial(jax.jit, static_argnames=("activation",))
+def _descent_direction(params, teacher, lam, delta_deg, *, activation) -> DescentCheck:
+    target = _descent_target(params, teacher, delta_deg, activation=activation)
     loss, grad = jax.value_and_grad(regularised_population_loss)(params, teacher, activation, lam)
     target_loss = regularised_population_loss(target, teacher, activation, lam)
     diff = jax.tree.map(lambda x, y: x - y, params, target)
@@ -129,7 +140,8 @@ def local_probes(
     mass_jitter: float = 0.3,
     imbalance: float = 0.0,
 ) -> Params:
-    r"""Random near-teacher networks, batched: a (n_probes, m), W (n_probes, m, d), m = m*·k + n_far.
+    r"""Random near-teacher networks, batched: a (n_probes, m), W (n_probes, m, d), m = m*·k + n_far
+    (drawn on the host with numpy, seeded from `key`).
 
     Neuron j of teacher i: direction cos φ w*_i + sin φ t (t a uniform unit tangent, φ ~ U(0, max_angle]),
     flipped to −(…) with probability ½ when ``even``; masses μ = |a*_i| q_j (1 + ε), q uniform on the
@@ -138,47 +150,40 @@ def local_probes(
     the lemma's inequality degrades with imbalance, see the tests). Far neurons: uniform direction,
     mass ~ U(0, far_mass), random sign, balanced.
     """
-    W_star = unit_rows(jnp.asarray(teacher.W))
-    a_star = jnp.asarray(teacher.a).astype(W_star.dtype)
-    floats = jnp.asarray([max_angle_deg, far_mass, mass_jitter, imbalance], W_star.dtype)
-    return _probes(W_star, a_star, key, floats, n_probes, bool(even), int(neurons_per_teacher), int(n_far))
-
-
-@partial(jax.jit, static_argnums=(4, 5, 6, 7))
-def _probes(W_star, a_star, key, floats, n_probes, even, k, n_far):
-    max_angle_deg, far_mass, mass_jitter, imbalance = floats
+    W_star = np.asarray(teacher.W, np.float64)
+    W_star = W_star / np.linalg.norm(W_star, axis=1, keepdims=True)
+    a_star = np.asarray(teacher.a, np.float64)
     m_star, d = W_star.shape
-
-    def one(key):
-        ks = jax.random.split(key, 9)
-        idx = jnp.repeat(jnp.arange(m_star), k)
-        w = W_star[idx]
-        g = jax.random.normal(ks[0], w.shape, w.dtype)
-        t = unit_rows(g - jnp.sum(g * w, axis=1, keepdims=True) * w)
-        phi = jnp.radians(max_angle_deg) * (1.0 - jax.random.uniform(ks[1], idx.shape, w.dtype))
-        u = jnp.cos(phi)[:, None] * w + jnp.sin(phi)[:, None] * t
-        if even:
-            u = u * jnp.where(jax.random.bernoulli(ks[2], 0.5, idx.shape), -1.0, 1.0)[:, None]
-        e = jax.random.exponential(ks[3], (m_star, k), w.dtype)
-        q = (e / jnp.sum(e, axis=1, keepdims=True)).reshape(-1)
-        eps = mass_jitter * jax.random.uniform(ks[4], (m_star,), w.dtype, -1.0, 1.0)
-        mu = jnp.abs(a_star[idx]) * q * (1.0 + eps[idx])
-        zeta = imbalance * jax.random.uniform(ks[5], idx.shape, w.dtype, -1.0, 1.0)
-        a = jnp.sign(a_star[idx]) * jnp.sqrt(mu) * jnp.exp(zeta)
-        W = (jnp.sqrt(mu) * jnp.exp(-zeta))[:, None] * u
-        uf = unit_rows(jax.random.normal(ks[6], (n_far, d), w.dtype))
-        muf = far_mass * jax.random.uniform(ks[7], (n_far,), w.dtype)
-        sf = jnp.where(jax.random.bernoulli(ks[8], 0.5, (n_far,)), -1.0, 1.0)
-        a = jnp.concatenate([a, sf * jnp.sqrt(muf)])
-        W = jnp.concatenate([W, jnp.sqrt(muf)[:, None] * uf])
-        return Params(a, W)
-
-    return jax.vmap(one)(jax.random.split(key, n_probes))
+    k, P = int(neurons_per_teacher), int(n_probes)
+    rng = numpy_rng(key)
+    idx = np.repeat(np.arange(m_star), k)
+    w = np.broadcast_to(W_star[idx], (P, idx.size, d))
+    g = rng.standard_normal((P, idx.size, d))
+    t = g - np.sum(g * w, axis=-1, keepdims=True) * w
+    t /= np.linalg.norm(t, axis=-1, keepdims=True)
+    phi = np.radians(max_angle_deg) * (1.0 - rng.uniform(size=(P, idx.size)))
+    u = np.cos(phi)[..., None] * w + np.sin(phi)[..., None] * t
+    if even:
+        u = u * np.where(rng.uniform(size=(P, idx.size)) < 0.5, -1.0, 1.0)[..., None]
+    e = rng.exponential(size=(P, m_star, k))
+    q = (e / e.sum(axis=-1, keepdims=True)).reshape(P, -1)
+    eps = mass_jitter * rng.uniform(-1.0, 1.0, size=(P, m_star))
+    mu = np.abs(a_star[idx]) * q * (1.0 + eps[:, idx])
+    zeta = imbalance * rng.uniform(-1.0, 1.0, size=(P, idx.size))
+    a = np.sign(a_star[idx]) * np.sqrt(mu) * np.exp(zeta)
+    W = (np.sqrt(mu) * np.exp(-zeta))[..., None] * u
+    uf = rng.standard_normal((P, n_far, d))
+    uf /= np.linalg.norm(uf, axis=-1, keepdims=True)
+    muf = far_mass * rng.uniform(size=(P, n_far))
+    sf = np.where(rng.uniform(size=(P, n_far)) < 0.5, -1.0, 1.0)
+    a = np.concatenate([a, sf * np.sqrt(muf)], axis=1)
+    W = np.concatenate([W, np.sqrt(muf)[..., None] * uf], axis=1)
+    return Params(jnp.asarray(a), jnp.asarray(W))
 
 
 @partial(jax.jit, static_argnames=("activation",))
 def _batched_check(probes: Params, teacher: Params, lam, delta_deg, *, activation):
-    return jax.vmap(lambda p: descent_direction(p, teacher, activation, lam, delta_deg=delta_deg))(probes)
+    return jax.vmap(lambda p: _descent_direction(p, teacher, lam, delta_deg, activation=activation))(probes)
 
 
 def check_probes(probes: Params, teacher: Params, activation, lam, *, delta_deg: float) -> DescentCheck:

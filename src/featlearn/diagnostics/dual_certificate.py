@@ -32,6 +32,11 @@ A(π − arccos c) + B would turn a one-ulp error in c ≈ 1 into an error ~1e-8
 
 Scope (DESIGN §1.5): the claims (|η| < 1 away from the teachers, ρ_i > 0) are made for relu_trim, abs
 and relu with a linear head; for plain relu the result is reported (`claimed` = False), not claimed.
+Measured (tests/diagnostics): valid on every random teacher tried whose ±directions are pairwise
+≥ 70° apart (d = 3..10, m* = 2..5, random mixed signs; for abs m* < d), and for relu_trim with
+m* ≤ d − 2 already at 45°. The vanishing-derivative pre-certificate is *not* always a certificate:
+for crowded teachers (m* ≥ d − 1 and separation below ~70°; e.g. 5 teachers in d = 4 at 60°, or 4 in
+d = 3 at 50° with same-sign neighbours) |η| exceeds 1 next to a teacher (ρ < 0), by up to ~3%.
 
 References: Zhou & Ge (NeurIPS 2024), Fig. 2 and the certificate construction of their App.;
 Duval & Peyré (2015), "Exact support recovery for sparse spikes deconvolution" (vanishing-derivative

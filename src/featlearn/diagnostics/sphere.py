@@ -22,22 +22,6 @@ def unit_rows(U) -> jax.Array:
     return jnp.where(pos[..., None], U / jnp.where(pos, r, 1.0)[..., None], 0.0)
 
 
-def cosines(U, V, even: bool = False) -> jax.Array:
-    """Cosines û_i·v̂_j (p, q) of the rows of U (p, d) and V (q, d); |·| when ``even``."""
-    C = jnp.clip(unit_rows(U) @ unit_rows(V).T, -1.0, 1.0)
-    return jnp.abs(C) if even else C
-
-
-def angle_deg(U, V, even: bool = False) -> jax.Array:
-    """Angles ∠(u_i, v_j) in degrees (p, q); ∠_± (to the nearer of ±v_j) when ``even``."""
-    return jnp.degrees(jnp.arccos(cosines(U, V, even)))
-
-
-def random_unit(key, n: int, d: int, dtype=jnp.float64) -> jax.Array:
-    """n points uniform on S^{d−1} (n, d)."""
-    return unit_rows(jax.random.normal(key, (n, d), dtype))
-
-
 def tangent_basis(w) -> np.ndarray:
     """An orthonormal basis (d, d−1) of the tangent space w^⊥ of the sphere at w (d,)."""
     w = np.asarray(w, float)
@@ -45,21 +29,12 @@ def tangent_basis(w) -> np.ndarray:
     return Vt[1:].T
 
 
-def geodesic(w, t, theta):
-    """Point cos θ·w + sin θ·t on the great circle through unit w with unit tangent t ⊥ w.
-
-    Args:
-      w: (d,) unit; t: (d,) unit, t ⊥ w; theta: (...) angles in radians.
-    Returns:
-      (..., d) unit points.
-    """
-    theta = jnp.asarray(theta)
-    return jnp.cos(theta)[..., None] * w + jnp.sin(theta)[..., None] * t
+_SALT = 0x6E6A_7A1D  # keeps these streams apart from np.random.default_rng(<small int>) used elsewhere
 
 
 def numpy_rng(key) -> np.random.Generator:
     """A numpy Generator seeded from a JAX PRNG key (for host-side sampling without JAX compiles)."""
-    return np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel().tolist())
+    return np.random.default_rng([*np.asarray(jax.random.key_data(key)).ravel().tolist(), _SALT])
 
 
 def sample_away(key, n: int, W, exclude_deg: float, even: bool, max_rounds: int = 100) -> np.ndarray:
@@ -163,3 +138,51 @@ def great_circles(
         values = {name: np.asarray(f(U)) for name, f in fns.items()}
         out.append(GreatCircle(i, j, np.degrees(phi), marks, signs, values))
     return out
+
+
+class SphereMap(NamedTuple):
+    """A function of u ∈ S² on a latitude–longitude grid (d = 3), for the whole-sphere picture.
+
+    Attributes:
+      lat_deg: (n_lat,) latitudes in degrees (−90..90), measured from the plane ⊥ e₃.
+      lon_deg: (n_lon,) longitudes in degrees (−180..180).
+      values: (n_lat, n_lon) f(u(lat, lon)), u = (cos lat cos lon, cos lat sin lon, sin lat).
+      teacher_lat_deg, teacher_lon_deg: (m*,) positions of the teacher directions.
+      teacher_signs: (m*,) sign(a*_i).
+      away_max: max |f| over grid points more than `exclude_deg` from every teacher (± when even).
+      away_argmax_deg: (lat, lon) of that point.
+      exclude_deg: the exclusion radius used.
+    """
+
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+    values: np.ndarray
+    teacher_lat_deg: np.ndarray
+    teacher_lon_deg: np.ndarray
+    teacher_signs: np.ndarray
+    away_max: float
+    away_argmax_deg: tuple
+    exclude_deg: float
+
+
+def sphere_map(fn: Callable, teacher, n_lat: int = 181, n_lon: int = 361, *, even: bool = True,
+               exclude_deg: float = 5.0) -> SphereMap:
+    """Evaluate u ↦ fn(U) (rows → values) on a lat–lon grid of S² (needs d = 3)."""
+    W = np.asarray(teacher.W, float)
+    if W.shape[1] != 3:
+        raise ValueError(f"sphere_map: needs d = 3, got d = {W.shape[1]}")
+    lat = np.linspace(-90.0, 90.0, n_lat)
+    lon = np.linspace(-180.0, 180.0, n_lon)
+    La, Lo = np.meshgrid(np.radians(lat), np.radians(lon), indexing="ij")
+    U = np.stack([np.cos(La) * np.cos(Lo), np.cos(La) * np.sin(Lo), np.sin(La)], axis=-1).reshape(-1, 3)
+    vals = np.asarray(fn(U)).reshape(n_lat, n_lon)
+    Wn = W / np.linalg.norm(W, axis=1, keepdims=True)
+    t_lat = np.degrees(np.arcsin(np.clip(Wn[:, 2], -1, 1)))
+    t_lon = np.degrees(np.arctan2(Wn[:, 1], Wn[:, 0]))
+    C = U @ Wn.T
+    C = np.abs(C) if even else C
+    away = (C.max(axis=1) < np.cos(np.radians(exclude_deg))).reshape(n_lat, n_lon)
+    masked = np.where(away, np.abs(vals), -np.inf)
+    k = np.unravel_index(np.argmax(masked), masked.shape)
+    return SphereMap(lat, lon, vals, t_lat, t_lon, np.sign(np.asarray(teacher.a, float)), float(masked[k]),
+                     (float(lat[k[0]]), float(lon[k[1]])), float(exclude_deg))

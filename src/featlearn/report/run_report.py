@@ -15,6 +15,12 @@ CAPTIONS = {
 }
 
 
+def _captions():
+    from featlearn.report.diagnostic_figures import CAPTIONS as DIAG
+
+    return {**CAPTIONS, **DIAG}
+
+
 def run_figures(result) -> dict:
     """name → Figure for a finished run."""
     df, cfg = result.metrics, result.config
@@ -23,24 +29,23 @@ def run_figures(result) -> dict:
         "far_mass": run_plots.far_mass(df, cfg.metrics.delta_deg, cfg.metrics.mass_tol),
         "per_teacher_mass": run_plots.per_teacher_mass(df, result.teacher.a),
     }
-    try:
-        from featlearn.report.diagnostic_figures import run_diagnostic_figures
-    except ImportError:  # diagnostics not available
-        return figs
+    from featlearn.report.diagnostic_figures import run_diagnostic_figures
+
     figs.update(run_diagnostic_figures(result))
     return figs
 
 
 def render_run_report(run_dir: Path, result) -> str:
     s = result.summary
-    top = {k: s.get(k) for k in ("status", "final_population_loss", "recovered", "max_angle_deg", "far_mass", "certificate_sup", "wall_seconds", "config_digest", "featlearn_version")}
+    top = {k: s.get(k) for k in ("status", "final_population_loss", "recovered", "max_angle_deg", "far_mass", "certificate_sup",
+                                  "certificate_lambda", "recovery_error", "relative_weight_movement", "wall_seconds", "config_digest", "featlearn_version")}
     if "message" in s:
         top["message"] = s["message"]
     sections = [
         ("Summary", html.table([{"field": k, "value": v} for k, v in top.items()])),
         ("Teachers", html.table(s.get("per_teacher", []))),
         ("Stages", html.table(s.get("stages", []), ["name", "steps", "start_loss", "end_loss", "seconds"])),
-        ("Figures", html.figures(Path(run_dir) / "figures", CAPTIONS)),
+        ("Figures", html.figures(Path(run_dir) / "figures", _captions())),
         ("Config", html.pre(dump_yaml(result.config))),
     ]
     return html.page(f"featlearn run {Path(run_dir).name}", sections)

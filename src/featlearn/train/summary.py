@@ -1,14 +1,15 @@
-"""summary.json of a run (DESIGN §4.2)."""
+"""summary.json of a run (DESIGN §4.2), with the global-optimality check of DESIGN §1.5."""
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 
 import featlearn
 from featlearn.config import RunConfig, digest
-from featlearn.gaussian import get_activation
+from featlearn.config.schema import GD, AnnealWeightDecay
+from featlearn.diagnostics import alignment, certificate_sup, certificate_support_gap
 from featlearn.train.loop import DIVERGED
-from featlearn.train.metrics import light_alignment
 from featlearn.train.problem import model_loss
 
 
@@ -21,16 +22,21 @@ def diverged_message(stage_logs: list, cfg: RunConfig, seed_index: int = 0) -> s
     return f"stage {last['index']} ({last['name']}) diverged: the loss or the parameters became non-finite{hint}"
 
 
+def final_weight_decay(cfg: RunConfig) -> float | None:
+    """λ of the last weight-decay stage at its end (anneal: λ₀·factor^(epochs−1); gd: its λ), or None."""
+    for st in reversed(cfg.stages):
+        if isinstance(st, AnnealWeightDecay):
+            return st.lam0 * st.factor ** (st.epochs - 1)
+        if isinstance(st, GD) and st.lam > 0:
+            return st.lam
+    return None
+
+
 def build_summary(cfg: RunConfig, params, problem, static, status: int, stage_logs: list, wall: float, seed_index: int = 0, W0=None) -> dict:
-    """The summary record of one seed: status, final loss, recovery metrics, per-stage records."""
+    """The summary record of one seed: status, final loss, recovery metrics, certificate, stage records."""
     teacher = problem.teacher
-    even = get_activation(static.activation).even
-    al = light_alignment(params, teacher, even, static.delta_deg, static.mass_tol)
+    al = alignment(params, teacher, static.activation, delta_deg=static.delta_deg, mass_tol=static.mass_tol).to_summary()
     loss = float(model_loss(params, problem, static))
-    signed = np.asarray(al.signed_mass)
-    a_star = np.asarray(teacher.a)
-    far, max_angle = float(al.far_mass), float(al.max_angle_deg)
-    recovered = bool(far <= static.mass_tol and np.all(np.abs(signed - a_star) <= static.mass_tol) and max_angle <= static.delta_deg)
     stages = []
     for s in stage_logs:
         rec = {k: s[k] for k in ("name", "steps", "start_loss", "end_loss", "seconds")}
@@ -40,18 +46,24 @@ def build_summary(cfg: RunConfig, params, problem, static, status: int, stage_lo
             rec["below_threshold"] = s["below_threshold"][seed_index]
         stages.append(rec)
     finite = bool(np.isfinite(loss))
+    lam = final_weight_decay(cfg)
+    cert = gap = None
+    if lam is not None and finite and static.activation != "erf":
+        sup = certificate_sup(params, teacher, static.activation, lam, jax.random.fold_in(problem.key, 7))
+        cert = float(sup.sup)
+        gap = float(certificate_support_gap(params, teacher, static.activation, lam, mass_tol=static.mass_tol))
     out = {
         "status": "diverged" if (status == DIVERGED or not finite) else "ok",
         "final_population_loss": loss if finite else None,
-        "recovered": recovered,
-        "max_angle_deg": max_angle,
-        "far_mass": far,
-        "per_teacher": [
-            {"index": i, "a_star": float(a_star[i]), "signed_mass": float(signed[i]), "n_neurons": int(al.n_neurons[i]),
-             "max_angle_deg": float(al.teacher_max_angle_deg[i])}
-            for i in range(len(a_star))
-        ],
-        "certificate_sup": None,
+        "recovered": al["recovered"],
+        "max_angle_deg": al["max_angle_deg"],
+        "far_mass": al["far_mass"],
+        "per_teacher": al["per_teacher"],
+        "certificate_sup": cert,
+        "certificate_lambda": lam,
+        "certificate_support_gap": gap,
+        "recovery_error": al["recovery_error"],
+        "effective_neurons": al["effective_neurons"],
         "relative_weight_movement": None if W0 is None else float(np.linalg.norm(np.asarray(params.W) - np.asarray(W0)) / max(np.linalg.norm(np.asarray(W0)), 1e-300)),
         "stages": stages,
         "wall_seconds": wall,
