@@ -1,0 +1,35 @@
+"""Every experiment at size small, through the CLI: each writes its folder and passes every claim."""
+
+import json
+
+import pytest
+
+from featlearn.cli.main import main
+from featlearn.experiments import available
+
+
+def _cli(argv):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    return exc.value.code
+
+
+@pytest.mark.parametrize("exp_id", available())
+def test_small_experiment_passes_its_claims(exp_id, tmp_path):
+    assert _cli(["reproduce", exp_id, "--size", "small", "--out", str(tmp_path)]) == 0
+    folder = tmp_path / f"{exp_id}-small"
+    claims = json.loads((folder / "claims.json").read_text())
+    assert claims["claims"] and all(c["passed"] for c in claims["claims"]), claims
+    assert (folder / "results.parquet").is_file() and (folder / "report.html").is_file()
+    assert list((folder / "figures").glob("*.png"))
+
+
+def test_every_design_experiment_is_shipped():
+    assert available() == ["E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8"]
+
+
+def test_unknown_experiment_id_is_a_clean_error(tmp_path, capsys):
+    assert _cli(["reproduce", "E9", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("featlearn: error: EXPERIMENT: unknown experiment id 'E9'; valid: E1")
+    assert not any(tmp_path.iterdir())
