@@ -35,5 +35,6 @@ def run_cmd(
         typer.echo(f"certificate sup |η_λ|: {s['certificate_sup']:.6f}")
     typer.echo(f"wall time: {s['wall_seconds']:.1f} s")
     typer.echo(f"run directory: {result.out_dir}")
-    if s["status"] != "ok":
+    if s["status"] != "ok":  # the run folder is complete (last finite parameters kept); say what to change
+        typer.echo(f"featlearn: error: {s.get('message', 'the run ended with status ' + s['status'])}", err=True)
         raise typer.Exit(1)

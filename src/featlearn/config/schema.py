@@ -8,6 +8,7 @@ they are not the constants of the paper's proofs.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, List, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -19,7 +20,9 @@ NonNegFloat = Annotated[float, Field(ge=0)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys are errors, instances are immutable, and no float may be inf or nan."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class TeacherConfig(Strict):
@@ -39,12 +42,30 @@ class TeacherConfig(Strict):
             raise ValueError(f"a_star: expected m_star={self.m_star} values, got {len(self.a_star)}")
         if self.directions == "orthonormal" and self.m_star > self.d:
             raise ValueError(f"directions: 'orthonormal' needs m_star ≤ d, got m_star={self.m_star} > d={self.d}; use 'random'")
+        if self.directions == "random" and self.m_star > 1:
+            self._check_separation()
         if isinstance(self.directions, list):
             if len(self.directions) != self.m_star or any(len(r) != self.d for r in self.directions):
                 raise ValueError(f"directions: expected an m_star × d = {self.m_star} × {self.d} list of lists")
             if any(all(x == 0 for x in r) for r in self.directions):
                 raise ValueError("directions: every teacher direction must be nonzero")
         return self
+
+    def _check_separation(self):
+        """Cases where no m_star unit vectors are min_angle_deg apart (the sampler would search in vain)."""
+        from featlearn.gaussian.activations import get_activation
+
+        theta = self.min_angle_deg
+        if get_activation(self.activation).even and theta >= 90:
+            raise ValueError(
+                f"teacher.min_angle_deg: with the even activation {self.activation}, ±w are the same feature, so directions "
+                f"are at most 90° apart; got {theta}, use a value below 90 (e.g. 30)")
+        if theta > 90:  # ‖Σ w_i‖² ≥ 0 gives m_star ≤ 1 + 1/|cos θ|
+            limit = int(1 + 1 / -math.cos(math.radians(theta)) + 1e-9)
+            if self.m_star > limit:
+                raise ValueError(
+                    f"teacher.min_angle_deg: at most {limit} directions can be {theta}° apart, got m_star={self.m_star}; "
+                    "use a smaller min_angle_deg or fewer teacher neurons")
 
 
 class StudentConfig(Strict):
@@ -164,7 +185,7 @@ class RunConfig(Strict):
     """A whole run: teacher, student, data, initialisation and the list of stages."""
 
     name: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")] = "default"
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0  # a PRNGKey seed (uint32)
     teacher: TeacherConfig = TeacherConfig()
     student: StudentConfig = StudentConfig()
     data: DataConfig = DataConfig()

@@ -8,12 +8,14 @@ text) and the elapsed wall time.
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 from typing import NamedTuple, Optional
 
 import jax.numpy as jnp
 import numpy as np
 
+from featlearn.config import ConfigError
 from featlearn.io import atomic_save_npz, load_npz
 from featlearn.model import Params
 
@@ -29,6 +31,7 @@ class Checkpoint(NamedTuple):
     rows: list
     stage_logs: list
     elapsed: float
+    start_loss: Optional[np.ndarray] = None  # per-seed loss at the start of stage `stage_index` (mid-stage only)
 
 
 def save(out_dir: Path, c: Checkpoint) -> None:
@@ -44,6 +47,8 @@ def save(out_dir: Path, c: Checkpoint) -> None:
     }
     if c.params.c is not None:
         arrays["head_c"], arrays["head_v"] = np.asarray(c.params.c), np.asarray(c.params.v)
+    if c.start_loss is not None:
+        arrays["start_loss"] = np.asarray(c.start_loss)
     for i, leaf in enumerate(c.carry_leaves or []):
         arrays[f"carry_{i}"] = np.asarray(leaf)
     atomic_save_npz(Path(out_dir) / NAME, arrays)
@@ -53,7 +58,12 @@ def load(out_dir: Path) -> Optional[Checkpoint]:
     path = Path(out_dir) / NAME
     if not path.exists():
         return None
-    z = load_npz(path)
+    try:
+        z = load_npz(path)
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise ConfigError(f"--resume: {path} cannot be read ({type(exc).__name__}); delete it or run without --resume") from None
+    if not {"stage_index", "status", "step_offset", "elapsed", "a", "W", "rows_json", "stages_json"} <= set(z):
+        raise ConfigError(f"--resume: {path} is not a featlearn checkpoint; delete it or run without --resume")
     n_carry = sum(1 for k in z if k.startswith("carry_"))
     params = Params(jnp.asarray(z["a"]), jnp.asarray(z["W"]))
     if "head_c" in z:
@@ -67,4 +77,5 @@ def load(out_dir: Path) -> Optional[Checkpoint]:
         rows=json.loads(str(z["rows_json"])),
         stage_logs=json.loads(str(z["stages_json"])),
         elapsed=float(z["elapsed"]),
+        start_loss=z.get("start_loss"),
     )

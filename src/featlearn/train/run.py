@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from featlearn.config import RunConfig, validate
+from featlearn.config import ConfigError, RunConfig, validate
 from featlearn.config.schema import GD, AnnealWeightDecay, FitSecondLayer, Lazy, OneStep
 from featlearn.gaussian import get_activation
 from featlearn.model import Params
@@ -28,6 +28,7 @@ from featlearn.train.fit_second_layer import fit_second_layer
 from featlearn.train.gd import gd
 from featlearn.train.init import initialise
 from featlearn.train.lazy import lazy
+from featlearn.train.iterative import tree_all_finite
 from featlearn.train.loop import DIVERGED, DONE, RUNNING, init_carry, make_chunk, pending
 from featlearn.train.metrics import light_alignment
 from featlearn.train.one_step import one_step
@@ -65,10 +66,9 @@ def _iterative(st, static: Static, index: int):
 
 
 def _metrics_fn(static: Static, model_loss_fn):
-    even = get_activation(static.activation).even
 
     def f(params, state, problem, lam):
-        al = light_alignment(params, problem.teacher, even, static.delta_deg, static.mass_tol)
+        al = light_alignment(params, problem.teacher, static.activation, static.delta_deg, static.mass_tol)
         ml = model_loss_fn(params, state, problem) if model_loss_fn else model_loss(params, problem, static)
         return {
             "population_loss": ml,
@@ -127,9 +127,11 @@ def _select_seeds(mask, new, old):
     return jax.tree.map(lambda n, o: jnp.where(mask.reshape((-1,) + (1,) * (n.ndim - 1)), n, o), new, old)
 
 
-def _execute(cfg: RunConfig, seeds: Sequence[int], out_dir: Optional[Path], resume: bool, progress: Optional[Progress]):
+def _execute(cfg: RunConfig, seeds: Sequence[int], out_dir: Optional[Path], resume: bool, progress: Optional[Progress],
+             problems: Optional[Problem] = None):
     static = Static.from_config(cfg)
-    problems: Problem = stack_problems([build_problem(cfg, s) for s in seeds])
+    if problems is None:
+        problems = stack_problems([build_problem(cfg, s) for s in seeds])
     t0 = time.perf_counter()
     state0 = ckpt.load(out_dir) if (resume and out_dir is not None) else None
     if state0 is not None:
@@ -147,24 +149,31 @@ def _execute(cfg: RunConfig, seeds: Sequence[int], out_dir: Optional[Path], resu
         m0 = _metrics_fn(static, None)(params, jnp.zeros(len(seeds)), problems, jnp.zeros(len(seeds)))
         logger.log(0, np.zeros(len(seeds), int), "init", 0.0, m0, np.zeros(len(seeds)))
 
-    def save(stage_index, params, status, step_offset, carry=None):
+    def save(stage_index, params, status, step_offset, carry=None, start_loss=None):
         if out_dir is None:
             return
-        ckpt.save(out_dir, ckpt.Checkpoint(stage_index, params, np.asarray(status), step_offset, carry, logger.rows, stage_logs, time.perf_counter() - t0))
+        ckpt.save(out_dir, ckpt.Checkpoint(stage_index, params, np.asarray(status), step_offset, carry, logger.rows, stage_logs,
+                                           time.perf_counter() - t0, start_loss))
 
     for si in range(start_stage, len(cfg.stages)):
         st = cfg.stages[si]
         name = _stage_name(si, st)
         t_stage = time.perf_counter()
         keys = jax.vmap(lambda k: jax.random.fold_in(k, STAGE0 + si))(problems.key)
-        start_loss = np.asarray(jax.vmap(lambda p, pr: model_loss(p, pr, static))(params, problems))
+        resuming = state0 is not None and si == start_stage and state0.carry_leaves is not None
+        if resuming and state0.start_loss is not None:  # `params` is the mid-stage state: keep the stage's own start
+            start_loss = np.asarray(state0.start_loss)
+        else:
+            start_loss = np.asarray(jax.vmap(lambda p, pr: model_loss(p, pr, static))(params, problems))
         it = _iterative(st, static, si)
         extra = {}
         status_before = np.asarray(status)
         if it is None:
             fn = one_step if isinstance(st, OneStep) else fit_second_layer
             new, info = jax.jit(jax.vmap(lambda p, k, pr: fn(p, k, pr, static, st, cfg.data.n_train)))(params, keys, problems)
-            params = _select_seeds(status == RUNNING, new, params)
+            finite = jax.vmap(tree_all_finite)(new)  # a non-finite result: the seed diverged, keep its last params
+            params = _select_seeds((status == RUNNING) & finite, new, params)
+            status = jnp.where((status == RUNNING) & ~finite, DIVERGED, status)
             steps = 1
             m = _metrics_fn(static, None)(params, jnp.zeros(len(seeds)), problems, jnp.zeros(len(seeds)))
             logger.log(step_offset, np.ones(len(seeds), int), name, 0.0, m, np.asarray(info.get("grad_norm", jnp.zeros(len(seeds)))))
@@ -174,7 +183,7 @@ def _execute(cfg: RunConfig, seeds: Sequence[int], out_dir: Optional[Path], resu
         else:
             params, status, steps, end_loss = _run_iterative(
                 it, st, si, name, params, status, problems, static, cfg, logger, step_offset, progress, save,
-                resume_carry if (state0 is not None and si == start_stage) else None,
+                resume_carry if resuming else None, start_loss,
             )
         stage_logs.append({
             "name": st.kind, "index": si, "steps": int(steps), "start_loss": float(start_loss[0]), "end_loss": float(end_loss[0]),
@@ -188,7 +197,8 @@ def _execute(cfg: RunConfig, seeds: Sequence[int], out_dir: Optional[Path], resu
     return params, problems, status, logger, stage_logs, t0, static, W0
 
 
-def _run_iterative(it, st, si, name, params, status, problems, static, cfg, logger, step_offset, progress, save, resume_leaves):
+def _run_iterative(it, st, si, name, params, status, problems, static, cfg, logger, step_offset, progress, save, resume_leaves,
+                   start_loss=None):
     chunk = make_chunk(it, cfg.log_every)
     carry = init_carry(it, params, problems)
     carry = carry._replace(status=jnp.where(status == RUNNING, RUNNING, status))
@@ -202,9 +212,16 @@ def _run_iterative(it, st, si, name, params, status, problems, static, cfg, logg
         m = metrics(carry.params, carry.state, problems, jnp.asarray(lam0, carry.params.a.dtype))
         logger.log(step_offset, np.asarray(carry.k), f"{si}:{st.kind}", np.asarray(lam0), m, np.full(carry.k.shape, np.nan))
     while pending(carry, it.total):
+        before = carry
         carry, info = chunk(carry, problems)
         lam = jax.vmap(it.lam)(jnp.maximum(carry.k - 1, 0))
         m = metrics(carry.params, carry.state, problems, jnp.asarray(lam, carry.params.a.dtype))
+        blown = ~np.isfinite(np.asarray(m["population_loss"])) & (np.asarray(carry.status) != DONE)
+        if blown.any():  # finite parameters with a non-finite loss: diverged; keep the chunk's starting point
+            keep = jnp.asarray(~blown)
+            carry = _select_seeds(keep, carry, before)._replace(status=jnp.where(keep, carry.status, DIVERGED))
+            lam = jax.vmap(it.lam)(jnp.maximum(carry.k - 1, 0))
+            m = metrics(carry.params, carry.state, problems, jnp.asarray(lam, carry.params.a.dtype))
         logger.log(step_offset, np.asarray(carry.k), f"{si}:{st.kind}", np.asarray(lam), m, np.asarray(info.grad_norm))
         if target is not None:
             reached = (np.asarray(m["population_loss"]) <= target) & (np.asarray(carry.status) == RUNNING)
@@ -213,7 +230,7 @@ def _run_iterative(it, st, si, name, params, status, problems, static, cfg, logg
         if progress is not None:
             progress(name, si, k_max, it.total, float(np.asarray(m["population_loss"])[0]), float(np.asarray(lam)[0]))
         if k_max - last_ckpt >= cfg.checkpoint_every and pending(carry, it.total):
-            save(si, carry.params, status, step_offset, jax.tree.leaves(carry))
+            save(si, carry.params, status, step_offset, jax.tree.leaves(carry), start_loss)
             last_ckpt = k_max
     final_status = jnp.where(carry.status == DIVERGED, DIVERGED, status)
     end = np.asarray(jax.vmap(lambda p, s, pr: it.model_loss(p, s, pr) if it.model_loss else model_loss(p, pr, static))(carry.params, carry.state, problems))
@@ -244,6 +261,19 @@ def _results(cfg, seeds, params, problems, status, logger, stage_logs, t0, stati
     return out
 
 
+_TEACHER_KEYS = ("d:", "m_star:", "a_star:", "directions:", "min_angle_deg:")  # make_teacher's messages name these
+
+
+def _build_checked(cfg: RunConfig, seed: int) -> Problem:
+    """The seed's teacher and data; a teacher the config cannot produce (random directions that cannot be
+    placed `min_angle_deg` apart) is a `ConfigError` naming the key, raised before any file is written."""
+    try:
+        return build_problem(cfg, seed)
+    except ValueError as exc:
+        msg = " ".join(str(exc).split())
+        raise ConfigError(f"teacher.{msg}" if msg.startswith(_TEACHER_KEYS) else msg) from None
+
+
 def run(config=None, *, out: str | Path | None = None, resume: bool = False, progress: Optional[Progress] = None) -> RunResult:
     """Run one config (DESIGN §4.1); with `out`, write the run directory `out/<name>-<digest[:10]>`.
 
@@ -259,8 +289,9 @@ def run(config=None, *, out: str | Path | None = None, resume: bool = False, pro
     cfg = RunConfig() if config is None else (config if isinstance(config, RunConfig) else validate(config))
     from featlearn.train.rundir import prepare_run_dir, write_run_dir
 
+    problems = stack_problems([_build_checked(cfg, cfg.seed)])  # before anything is written
     out_dir = prepare_run_dir(cfg, out, resume) if out is not None else None
-    result = _results(cfg, [cfg.seed], *_execute(cfg, [cfg.seed], out_dir, resume, progress))[0]
+    result = _results(cfg, [cfg.seed], *_execute(cfg, [cfg.seed], out_dir, resume, progress, problems))[0]
     if out_dir is not None:
         write_run_dir(out_dir, result)
         result.out_dir = out_dir

@@ -7,15 +7,27 @@ from pathlib import Path
 
 import numpy as np
 
-from featlearn.config import RunConfig, dump_yaml, run_dir_name
+from featlearn.config import ConfigError, RunConfig, dump_yaml, run_dir_name
 from featlearn.io import atomic_save_npz, atomic_write_json, atomic_write_parquet, atomic_write_text
 from featlearn.train import checkpoint
 
 
 def prepare_run_dir(cfg: RunConfig, out, resume: bool) -> Path:
-    """Create `out/<name>-<digest[:10]>` and write config.yaml; a fresh run drops an old checkpoint."""
-    run_dir = Path(out) / run_dir_name(cfg)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    """Create `out/<name>-<digest[:10]>` and write config.yaml; a fresh run drops an old checkpoint.
+
+    An `out` that is a file (or lies under one) or cannot be created is a `ConfigError` naming --out."""
+    out = Path(out)
+    if "\x00" in str(out):
+        raise ConfigError(f"--out: {str(out)!r} is not a valid folder name (it contains a NUL character)")
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out: {out} is a file; give a folder (it is created if missing)")
+    run_dir = out / run_dir_name(cfg)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"--out: cannot create the run folder {run_dir}: {exc.strerror}; give a writable folder") from None
+    for stale in run_dir.rglob(".*.tmp"):  # left by a process killed in the middle of an atomic write
+        stale.unlink(missing_ok=True)
     if not resume:
         (run_dir / checkpoint.NAME).unlink(missing_ok=True)
     atomic_write_text(run_dir / "config.yaml", dump_yaml(cfg))
