@@ -113,8 +113,6 @@ def test_sweep_names_that_leave_the_folder_are_rejected(name):
         grid.expand(grid.parse_sweep({"name": "ok", "base": {}, "grid": {"name": [name]}}))
 
 
-@pytest.mark.xfail(reason="sweep/grid.py checks the sweep name with re.match(r'...$'), and '$' also matches before a final "
-                          "newline; use re.fullmatch (or \\Z) — owned by the sweep engineer", strict=False)
 def test_sweep_name_with_a_trailing_newline_is_rejected():
     grid = pytest.importorskip("featlearn.sweep.grid")
     with pytest.raises(ConfigError, match="name"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import jax
-import numpy as np
 import pandas as pd
 
 from featlearn.config.schema import NearTeacherInit

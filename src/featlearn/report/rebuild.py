@@ -38,6 +38,10 @@ def rebuild(directory: Path) -> Path:
     directory = Path(directory)
     if not directory.is_dir():
         raise ConfigError(f"DIR: not a directory: {directory}")
+    if (directory / "results.parquet").is_file() and (directory / "sweep.yaml").is_file():  # a sweep folder
+        from featlearn.report.sweep_report import write_sweep_report
+
+        return write_sweep_report(directory)
     result = load_run(directory)
     write_run_figures_and_report(directory, result)
     return directory / "report.html"

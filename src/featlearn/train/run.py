@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 
 from featlearn.config import ConfigError, RunConfig, validate
-from featlearn.config.schema import GD, AnnealWeightDecay, FitSecondLayer, Lazy, OneStep
-from featlearn.gaussian import get_activation
+from featlearn.config.schema import GD, AnnealWeightDecay, Lazy, OneStep
 from featlearn.model import Params
 from featlearn.objective import weight_decay
 from featlearn.train import checkpoint as ckpt
@@ -189,7 +188,7 @@ def _execute(cfg: RunConfig, seeds: Sequence[int], out_dir: Optional[Path], resu
             "name": st.kind, "index": si, "steps": int(steps), "start_loss": float(start_loss[0]), "end_loss": float(end_loss[0]),
             "seconds": time.perf_counter() - t_stage, **extra,
             "diverged": [bool(x) for x in (status_before != DIVERGED) & (np.asarray(status) == DIVERGED)],
-            **({"per_seed_end_loss": [float(x) for x in end_loss]} if len(seeds) > 1 else {}),
+            **({"per_seed_start_loss": [float(x) for x in start_loss], "per_seed_end_loss": [float(x) for x in end_loss]} if len(seeds) > 1 else {}),
         })
         step_offset += int(steps)
         save(si + 1, params, status, step_offset)

@@ -41,6 +41,7 @@ def build_summary(cfg: RunConfig, params, problem, static, status: int, stage_lo
     for s in stage_logs:
         rec = {k: s[k] for k in ("name", "steps", "start_loss", "end_loss", "seconds")}
         if "per_seed_end_loss" in s:
+            rec["start_loss"] = s["per_seed_start_loss"][seed_index]
             rec["end_loss"] = s["per_seed_end_loss"][seed_index]
         if "below_threshold" in s:
             rec["below_threshold"] = s["below_threshold"][seed_index]

@@ -1,0 +1,73 @@
+"""`featlearn sweep SWEEP.yaml [--workers N | --scheduler tcp://HOST:PORT] [--out DIR] [--batch-seeds]`."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from featlearn.cli.main import app
+
+
+@contextlib.contextmanager
+def sweep_progress(name: str, enabled: bool = True):
+    """A rich progress bar of finished runs (cached ones count as done from the start)."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn(f"[bold]sweep {name}"), BarColumn(bar_width=30), MofNCompleteColumn(), TextColumn("runs  {task.fields[note]}"),
+                   TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True))
+    state = {"task": None, "failed": 0, "diverged": 0}
+
+    def update(done: int, total: int, point, summary):
+        if state["task"] is None:
+            state["task"] = bar.add_task(name, total=total, completed=done, note=f"({done} cached)" if done else "")
+        if summary is not None and summary.get("status") in ("failed", "diverged"):
+            state[summary["status"]] += 1
+        note = ", ".join(f"{state[k]} {k}" for k in ("failed", "diverged") if state[k])
+        bar.update(state["task"], completed=done, note=note)
+
+    with bar:
+        yield update
+
+
+@app.command("sweep")
+def sweep_cmd(
+    sweep: Path = typer.Argument(..., help="Sweep file (or a shipped sweep: small): a base config (mapping or path) plus grid: {key.path: list of values}."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Run on a local Dask cluster of N worker processes."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on an existing Dask scheduler, e.g. tcp://HOST:8786."),
+    out: Path = typer.Option(Path("sweeps"), "--out", help="Parent folder of the sweep folder <out>/<name>."),
+    batch_seeds: bool = typer.Option(False, "--batch-seeds", help="Run grid points that differ only in seed as one vmapped computation."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+):
+    """Run every grid point of a sweep not finished yet; write results.parquet and report.html."""
+    from featlearn.sweep import DaskExecutor, InProcessExecutor, expand, load_sweep, run_sweep
+
+    spec = load_sweep(_shipped(sweep))
+    expand(spec)  # validate every grid point before connecting anywhere
+    executor = DaskExecutor(workers=workers, scheduler=scheduler) if (workers is not None or scheduler is not None) else InProcessExecutor()
+    with sweep_progress(spec.name, enabled=not quiet) as progress:
+        res = run_sweep(spec, out=out, executor=executor, batch_seeds=batch_seeds, progress=progress)
+    n = len(res.points)
+    typer.echo(f"sweep {spec.name}: {n} runs ({n - res.computed} cached, {res.computed} run now on {executor.description}); "
+               f"ok {res.count('ok')}, diverged {res.count('diverged')}, failed {res.count('failed')}")
+    for p, s in zip(res.points, res.summaries):
+        if s.get("status") == "failed":
+            typer.echo(f"  failed: runs/{p.run_name}: {s.get('message', '')}")
+    typer.echo(f"results: {res.folder / 'results.parquet'}")
+    typer.echo(f"report: {res.folder / 'report.html'}")
+    if res.count("failed"):
+        raise typer.Exit(1)
+
+
+def _shipped(path: Path) -> Path:
+    """A bare name of a shipped sweep (`small`) stands for src/featlearn/configs/sweeps/<name>.yaml."""
+    from featlearn.config.io import SHIPPED
+
+    candidate = SHIPPED / "sweeps" / f"{path}.yaml"
+    return candidate if not path.exists() and path.parent == Path(".") and candidate.is_file() else path

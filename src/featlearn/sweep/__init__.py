@@ -1,0 +1,7 @@
+"""Sweeps (DESIGN §4.4, §6): grid expansion, the cache by digest, executors (in-process, Dask), batched seeds."""
+
+from featlearn.sweep.executors import DaskExecutor, InProcessExecutor
+from featlearn.sweep.grid import GridPoint, SweepSpec, expand, load_sweep, parse_sweep
+from featlearn.sweep.sweep import SweepResult, run_sweep
+
+__all__ = ["DaskExecutor", "GridPoint", "InProcessExecutor", "SweepResult", "SweepSpec", "expand", "load_sweep", "parse_sweep", "run_sweep"]

@@ -1,0 +1,171 @@
+"""`run_sweep`: expand a sweep, skip finished runs, execute the rest, collect results.parquet and report.html.
+
+The sweep folder `<out>/<name>/` holds::
+
+    sweep.yaml         the sweep with its base config inlined (run it again to extend or resume)
+    runs/<name>-<digest[:10]>/   one run directory per grid point (DESIGN §4.2)
+    results.parquet    one row per grid point: flattened config columns (teacher.d, stages.2.lam0, ...),
+                       the summary fields (status, message, final_population_loss, ...), point, run_dir
+    report.html, figures/*.png   the chosen metrics against each grid axis
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from featlearn.config import ConfigError, digest
+from featlearn.io import atomic_write_parquet, atomic_write_text
+from featlearn.sweep.cache import cached_summary, error_message, record_failure
+from featlearn.sweep.executors import InProcessExecutor, Task
+from featlearn.sweep.grid import GridPoint, SweepSpec, expand, load_sweep
+
+Progress = Callable[[int, int, Optional[GridPoint], Optional[dict]], None]  # (done, total, point, summary)
+
+
+@dataclass
+class SweepResult:
+    """What `run_sweep` returns.
+
+    Attributes:
+      spec: the sweep.
+      points: the grid points, in grid order.
+      summaries: summary.json content of each point (aligned with `points`).
+      results: the results table (what results.parquet holds).
+      folder: the sweep folder `<out>/<name>`.
+      computed: how many runs were executed now (the others came from the cache).
+    """
+
+    spec: SweepSpec
+    points: list
+    summaries: list
+    results: pd.DataFrame
+    folder: Path
+    computed: int
+
+    def count(self, status: str) -> int:
+        return sum(1 for s in self.summaries if s.get("status") == status)
+
+
+def make_tasks(points: Sequence[GridPoint], batch_seeds: bool) -> list[Task]:
+    """One task per point, or (batch_seeds) one per group of points that differ only in `seed`."""
+    if not batch_seeds:
+        return [Task((p.index,), (p.config_dict,)) for p in points]
+    groups: dict[str, list[GridPoint]] = {}
+    for p in points:
+        groups.setdefault(digest(p.config.model_copy(update={"seed": 0})), []).append(p)
+    return [Task(tuple(p.index for p in g), tuple(p.config_dict for p in g), batch=len(g) > 1) for g in groups.values()]
+
+
+def flatten(tree, prefix: str = "") -> dict:
+    """Nested config → {"teacher.d": 8, "stages.2.lam0": 0.001, ...}; lists of numbers become JSON text."""
+    out = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, name + "."))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for i, v in enumerate(value):
+                out.update(flatten(v, f"{name}.{i}."))
+        elif isinstance(value, (list, dict)):
+            out[name] = json.dumps(value)
+        else:
+            out[name] = value
+    return out
+
+
+SUMMARY_COLUMNS = ("status", "message", "final_population_loss", "recovered", "max_angle_deg", "far_mass", "certificate_sup",
+                   "relative_weight_movement", "wall_seconds", "config_digest", "featlearn_version", "per_teacher", "stages")
+
+
+def results_frame(points: Sequence[GridPoint], summaries: Sequence[dict]) -> pd.DataFrame:
+    """One row per grid point: point, run_dir, the flattened config, then the summary fields."""
+    rows = []
+    for p, s in zip(points, summaries):
+        row = {"point": p.index, "run_dir": f"runs/{p.run_name}"}
+        row.update(flatten(p.config_dict))
+        for k in SUMMARY_COLUMNS:
+            v = s.get(k)
+            row[k] = json.dumps(v) if isinstance(v, (list, dict)) else v
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    for col in df.columns[df.dtypes == object]:  # one type per column, so parquet can store it
+        kinds = {type(v) for v in df[col] if v is not None and not (isinstance(v, float) and np.isnan(v))}
+        if len(kinds) > 1 and not kinds <= {int, float} and not kinds <= {bool}:
+            df[col] = [None if v is None else (v if isinstance(v, str) else json.dumps(v)) for v in df[col]]
+    return df
+
+
+def default_jax_cache(out: Path) -> str:
+    """The persistent compilation cache: $JAX_COMPILATION_CACHE_DIR if set, else `<out>/.jax-cache`."""
+    return os.environ.get("JAX_COMPILATION_CACHE_DIR") or str((Path(out) / ".jax-cache").resolve())
+
+
+def run_sweep(
+    sweep: SweepSpec | str | Path,
+    *,
+    out: str | Path = "sweeps",
+    executor=None,
+    batch_seeds: bool = False,
+    jax_cache: Optional[str] = "auto",
+    progress: Optional[Progress] = None,
+) -> SweepResult:
+    """Run every grid point of a sweep that has no finished run directory yet; write results and report.
+
+    Args:
+      sweep: a sweep file path or a parsed `SweepSpec`.
+      out: parent of the sweep folder `<out>/<name>`.
+      executor: `InProcessExecutor()` (default) or `DaskExecutor(...)`; entered after validation.
+      batch_seeds: run points that differ only in `seed` as one vmapped computation.
+      jax_cache: persistent compilation cache folder; "auto": `default_jax_cache(out)`; None: off.
+      progress: callback (done, total, point, summary) after each finished point (point None at start).
+
+    Returns:
+      `SweepResult`.
+
+    Raises:
+      ConfigError: a bad sweep file or grid point (nothing is written), or an unreachable scheduler.
+    """
+    spec = sweep if isinstance(sweep, SweepSpec) else load_sweep(sweep)
+    points = expand(spec)
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out: {out} is a file; give a folder (it is created if missing)")
+    if jax_cache == "auto":
+        jax_cache = default_jax_cache(out)
+    folder = out / spec.name
+    runs_dir = folder / "runs"
+    executor = executor or InProcessExecutor()
+    with executor:
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(folder / "sweep.yaml", yaml.safe_dump(spec.to_dict(), sort_keys=False))
+        summaries: list[Optional[dict]] = [cached_summary(runs_dir, p.config, p.digest) for p in points]
+        todo = [p for p, s in zip(points, summaries) if s is None]
+        done = len(points) - len(todo)
+        if progress:
+            progress(done, len(points), None, None)
+        for task, res in executor.map(make_tasks(todo, batch_seeds), runs_dir, jax_cache):
+            if isinstance(res, BaseException):
+                msg = f"task lost: {error_message(res)}"
+                res = [record_failure(runs_dir, points[i].config, msg) for i in task.indices]
+            for i, s in zip(task.indices, res):
+                summaries[i] = s
+                done += 1
+                if progress:
+                    progress(done, len(points), points[i], s)
+    df = results_frame(points, summaries)
+    atomic_write_parquet(folder / "results.parquet", df)
+    from featlearn.report.sweep_report import write_sweep_report
+
+    write_sweep_report(folder, spec, df)
+    return SweepResult(spec, points, summaries, df, folder, len(todo))
+
+
+__all__ = ["SweepResult", "flatten", "make_tasks", "results_frame", "run_sweep"]
