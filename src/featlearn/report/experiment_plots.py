@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+LOG_FLOOR = 1e-16  # values ≤ this (exact zeros) are drawn at the floor on log axes
+
 
 def compare_curves(frames: dict, column: str, ylabel: str, title: str, logy: bool = True, hline=None, hlabel=None) -> Figure:
     """One curve per labelled metrics table: `column` against the step (log x)."""
@@ -14,11 +16,11 @@ def compare_curves(frames: dict, column: str, ylabel: str, title: str, logy: boo
     for i, (label, df) in enumerate(frames.items()):
         y = df[column].to_numpy(float)
         x = np.maximum(df["step"].to_numpy(), 1)
-        (ax.loglog if logy else ax.semilogx)(x, np.clip(y, 1e-300, None) if logy else y, color=f"C{i}", lw=1.8, label=label)
+        (ax.loglog if logy else ax.semilogx)(x, np.clip(y, LOG_FLOOR, None) if logy else y, color=f"C{i}", lw=1.8, label=label)
     if hline is not None:
         ax.axhline(hline, color="k", ls="--", lw=0.8, label=hlabel)
     ax.set_xlabel("step")
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(ylabel + (f" (0 drawn at {LOG_FLOOR:g})" if logy else ""))
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
