@@ -19,7 +19,7 @@ from featlearn.objective import optimal_head
 from featlearn.train.problem import Problem, Static, model_loss
 
 
-def fit_second_layer(params: Params, key, problem: Problem, static: Static, cfg: FitSecondLayer, n_default=None):
+def fit_second_layer(params: Params, key, problem: Problem, static: Static, cfg: FitSecondLayer):
     """Solve for a (and the head); returns (params, log dict with the loss and whether it is ≤ threshold)."""
     act = get_activation(static.activation)
     W, teacher = params.W, problem.teacher

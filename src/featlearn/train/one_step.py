@@ -28,7 +28,7 @@ def fit_head_least_squares(params: Params, X, y, activation) -> Params:
     return params._replace(c=coef[0], v=coef[1:])
 
 
-def one_step(params: Params, key, problem: Problem, static: Static, cfg: OneStep, n_default=None):
+def one_step(params: Params, key, problem: Problem, static: Static, cfg: OneStep):
     """Apply the one-step update; returns (params, log dict)."""
     act = static.activation
     if static.mode == "population":

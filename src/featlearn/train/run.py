@@ -169,7 +169,7 @@ def _execute(cfg: RunConfig, seeds: Sequence[int], out_dir: Optional[Path], resu
         status_before = np.asarray(status)
         if it is None:
             fn = one_step if isinstance(st, OneStep) else fit_second_layer
-            new, info = jax.jit(jax.vmap(lambda p, k, pr: fn(p, k, pr, static, st, cfg.data.n_train)))(params, keys, problems)
+            new, info = jax.jit(jax.vmap(lambda p, k, pr: fn(p, k, pr, static, st)))(params, keys, problems)
             finite = jax.vmap(tree_all_finite)(new)  # a non-finite result: the seed diverged, keep its last params
             params = _select_seeds((status == RUNNING) & finite, new, params)
             status = jnp.where((status == RUNNING) & ~finite, DIVERGED, status)
