@@ -60,3 +60,11 @@ def test_stage_two_reaches_threshold_and_anneal_decreases_loss(default_run):
     assert [s["name"] for s in stages] == ["one_step", "fit_second_layer", "anneal_weight_decay"]
     assert stages[1]["below_threshold"] is True
     assert stages[2]["end_loss"] < 1e-4 * stages[2]["start_loss"]
+
+
+def test_default_run_passes_the_global_optimality_check(default_run):
+    s = default_run.summary
+    # The empirical certificate of the final network at the last λ: ≤ 1 + 1e-3 (DESIGN §1.5).
+    assert s["certificate_lambda"] == pytest.approx(1e-3 * 0.7**15)
+    assert s["certificate_sup"] <= 1 + 1e-3
+    assert s["certificate_sup"] >= 1 - 1e-3  # attained on the support
