@@ -14,7 +14,7 @@ def stage_progress(cfg, enabled: bool = True):
         yield None
         return
     bar = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(bar_width=24), MofNCompleteColumn(),
+        TextColumn("[bold]{task.description}"), BarColumn(bar_width=16), MofNCompleteColumn(),
         TextColumn("loss {task.fields[loss]}  λ {task.fields[lam]}"), TimeElapsedColumn(),
         console=Console(stderr=True), transient=False,
     )
@@ -22,7 +22,7 @@ def stage_progress(cfg, enabled: bool = True):
 
     def update(stage: str, index: int, step: int, total: int, loss: float, lam: float):
         if index not in tasks:
-            tasks[index] = bar.add_task(f"stage {stage}", total=total, loss="-", lam="-")
+            tasks[index] = bar.add_task(stage, total=total, loss="-", lam="-")
         bar.update(tasks[index], completed=step, loss=f"{loss:.3e}", lam=f"{lam:.2e}")
 
     with bar:

@@ -17,6 +17,20 @@ from featlearn.train.iterative import Iterative, tree_all_finite
 
 RUNNING, DONE, DIVERGED = 0, 1, 2
 
+# Seeds are vectorised (vmap) in blocks of this many, the blocks run one after another inside the same
+# compiled computation (lax.map). On a CPU a block's working set stays in cache, which a full vmap over
+# 64 seeds does not (measured 1.5× slower per seed); on an accelerator a larger block is better.
+SEED_BLOCK = 8
+
+
+def map_seeds(fn, block: int = SEED_BLOCK):
+    """fn over the leading (seed) axis of its arguments: vmapped in blocks of `block`, in one computation."""
+
+    def mapped(*args):
+        return jax.lax.map(lambda a: fn(*a), args, batch_size=block)
+
+    return mapped
+
 
 class Carry(NamedTuple):
     params: Any
@@ -30,7 +44,8 @@ def tree_where(cond, a, b):
 
 
 def make_chunk(it: Iterative, length: int):
-    """jit(vmap(chunk)): advance every seed by up to `length` steps; returns (carry, last StepInfo)."""
+    """Compiled chunk over seeds (`map_seeds`): advance every seed by up to `length` steps; returns
+    (carry, last StepInfo)."""
 
     def chunk(carry: Carry, problem):
         def body(c: Carry, _):
@@ -49,7 +64,7 @@ def make_chunk(it: Iterative, length: int):
         carry, infos = jax.lax.scan(body, carry, None, length=length)
         return carry, jax.tree.map(lambda x: x[-1], infos)
 
-    return jax.jit(jax.vmap(chunk))
+    return jax.jit(map_seeds(chunk))
 
 
 def init_carry(it: Iterative, params, problems) -> Carry:
