@@ -9,6 +9,17 @@ from matplotlib.figure import Figure
 LOG_FLOOR = 1e-16  # values ≤ this (exact zeros) are drawn at the floor on log axes
 
 
+def _finish(fig, ax, xlabel: str, ylabel: str, title: str, which: str = "both") -> Figure:
+    """Labels, title, grid and legend: the common ending of every figure here."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which=which, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def compare_curves(frames: dict, column: str, ylabel: str, title: str, logy: bool = True, hline=None, hlabel=None) -> Figure:
     """One curve per labelled metrics table: `column` against the step (log x)."""
     fig = Figure(figsize=(7.5, 4.0))
@@ -19,13 +30,7 @@ def compare_curves(frames: dict, column: str, ylabel: str, title: str, logy: boo
         (ax.loglog if logy else ax.semilogx)(x, np.clip(y, LOG_FLOOR, None) if logy else y, color=f"C{i}", lw=1.8, label=label)
     if hline is not None:
         ax.axhline(hline, color="k", ls="--", lw=0.8, label=hlabel)
-    ax.set_xlabel("step")
-    ax.set_ylabel(ylabel + (f" (0 drawn at {LOG_FLOOR:g})" if logy else ""))
-    ax.set_title(title)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, "step", ylabel + (f" (0 drawn at {LOG_FLOOR:g})" if logy else ""), title, which="major")
 
 
 def neuron_angles(angles_deg, masses, delta_deg: float, mass_tol: float, title: str) -> Figure:
@@ -37,13 +42,7 @@ def neuron_angles(angles_deg, masses, delta_deg: float, mass_tol: float, title: 
     ax.loglog(m, a, "o", ms=5, alpha=0.8, color="C0", label="neurons")
     ax.axhline(delta_deg, color="C3", ls="--", lw=0.9, label=f"δ = {delta_deg:g}°")
     ax.axvline(mass_tol, color="k", ls=":", lw=0.9, label=f"mass tolerance {mass_tol:g}")
-    ax.set_xlabel("mass |a_j|·‖w_j‖")
-    ax.set_ylabel("angle to nearest teacher (deg)")
-    ax.set_title(title)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, "mass |a_j|·‖w_j‖", "angle to nearest teacher (deg)", title)
 
 
 def final_vs_parameter(df: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, title: str, hline=None, hlabel=None) -> Figure:
@@ -53,13 +52,7 @@ def final_vs_parameter(df: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: st
     ax.loglog(df[x], df[y].clip(lower=1e-300), "o-", color="C0", lw=1.6, label=ylabel)
     if hline is not None:
         ax.axhline(hline, color="C3", ls="--", lw=1.2, label=hlabel)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, xlabel, ylabel, title)
 
 
 def bars(labels, values, ylabel: str, title: str, threshold=None, threshold_label=None, logy=False) -> Figure:
@@ -88,13 +81,7 @@ def collapse_plot(emp: pd.DataFrame, pop: pd.Series, xlabel: str, ylabel: str, t
             ax.axhline(float(pop[col]), color=f"C{i}", ls="--", lw=0.9)
     ax.plot([], [], "k--", lw=0.9, label="population gradient")
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, xlabel, ylabel, title)
 
 
 def methods_vs_n(df: pd.DataFrame, title: str) -> Figure:
@@ -106,10 +93,4 @@ def methods_vs_n(df: pd.DataFrame, title: str) -> Figure:
         ax.errorbar(g["n"], g["test_loss"].clip(lower=1e-300), yerr=g["stderr"].fillna(0), fmt="o-", color=f"C{i}", lw=1.6, capsize=3, label=method)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("number of training samples n")
-    ax.set_ylabel("excess test loss")
-    ax.set_title(title)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, "number of training samples n", "excess test loss", title)
