@@ -1,27 +1,14 @@
-"""Shared helpers of the reliability tests: the in-process CLI driver, small run sizes, a reference run."""
+"""Fixtures of the reliability tests: the in-process CLI driver and an uninterrupted reference run."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-# A small run (d=6, m*=2, m=8) that still goes through all three default stages.
-SMALL = [
-    "--set", "teacher.d=6", "--set", "teacher.m_star=2", "--set", "teacher.a_star=[1,-1]", "--set", "student.m=8",
-    "--set", "stages.2.epochs=2", "--set", "stages.2.steps_per_epoch=300", "--set", "log_every=50", "--set", "checkpoint_every=100",
-]
-# Long enough in stage 2 (2000 steps, a checkpoint every 50) for a kill part-way through it.
-RESUME = [
-    "--set", "teacher.d=6", "--set", "teacher.m_star=2", "--set", "teacher.a_star=[1,-1]", "--set", "student.m=8",
-    "--set", "stages.2.epochs=4", "--set", "stages.2.steps_per_epoch=500", "--set", "log_every=10", "--set", "checkpoint_every=50",
-]
-TIMINGS = ("wall_seconds",)
-
+from reliability_helpers import RESUME, only_run_dir
 
 @dataclass
 class CliResult:
@@ -48,29 +35,6 @@ def cli(capsys, tmp_path, monkeypatch):
         return CliResult(code, captured.out, captured.err)
 
     return call
-
-
-def featlearn_subprocess(args, cwd, timeout=300, **kw):
-    """`python -m featlearn ARGS` in a real child process."""
-    return subprocess.run([sys.executable, "-m", "featlearn", *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, **kw)
-
-
-def strip_timings(summary: dict) -> dict:
-    """summary.json without its timings (wall_seconds, stages[].seconds)."""
-    s = {k: v for k, v in summary.items() if k not in TIMINGS}
-    s["stages"] = [{k: v for k, v in st.items() if k != "seconds"} for st in summary["stages"]]
-    return s
-
-
-def only_run_dir(out: Path) -> Path:
-    dirs = [p for p in Path(out).iterdir() if p.is_dir()]
-    assert len(dirs) == 1, dirs
-    return dirs[0]
-
-
-def read_summary(run_dir: Path) -> dict:
-    return json.loads((Path(run_dir) / "summary.json").read_text())
 
 
 @pytest.fixture(scope="session", autouse=True)

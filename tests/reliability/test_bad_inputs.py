@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import SMALL
+from reliability_helpers import SMALL
 
 FILES = {
     "typo.yaml": "techer:\n  d: 5\n",

@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 
-from conftest import RESUME, read_summary, strip_timings
+from reliability_helpers import RESUME, read_summary, strip_timings
 from featlearn.config import load_config, run_dir_name
 from featlearn.io import load_npz
 from featlearn.train import run

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from conftest import SMALL, only_run_dir, read_summary
+from reliability_helpers import SMALL, only_run_dir, read_summary
 from featlearn.io import load_npz
 
 

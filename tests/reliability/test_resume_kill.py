@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import RESUME, featlearn_subprocess, only_run_dir, read_summary, strip_timings
+from reliability_helpers import RESUME, featlearn_subprocess, only_run_dir, read_summary, strip_timings
 from featlearn.io import load_npz
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import featlearn
-from conftest import SMALL
+from reliability_helpers import SMALL
 from featlearn.config import ConfigError, load_config, run_dir_name, validate
 
 SRC = Path(featlearn.__file__).resolve().parent

@@ -16,6 +16,7 @@ from typing import Any, Iterable, Mapping
 import yaml
 from pydantic import ValidationError
 
+from featlearn.config import schema
 from featlearn.config.schema import RunConfig
 
 
@@ -34,8 +35,9 @@ def _loc(loc) -> str:
     return ".".join(str(x) for x in loc if not (isinstance(x, str) and x in _UNION_TAGS))
 
 
+# pydantic puts the tag of a union member into an error's location; these are dropped from key paths.
 _UNION_TAGS = {
-    "symmetric", "random", "near_teacher", "one_step", "fit_second_layer", "anneal_weight_decay", "gd", "lazy",
+    *schema.STAGE_MODELS, *schema.INIT_MODELS,
     "list[float]", "list[list[float]]", "literal['ones','random_signs','alternating']", "literal['orthonormal','random']",
 }
 
@@ -61,9 +63,7 @@ def _format(err: ValidationError) -> str:
         return (f"name: {_short(e.get('input'))} is not a valid run name; use letters, digits, '_', '.' and '-' only, "
                 "starting with a letter or digit (it becomes a folder name, so no '/', '..' or spaces)")
     if e["type"] == "too_short" and loc == "stages":
-        from featlearn.config.schema import STAGE_KINDS
-
-        return f"stages: needs at least one stage, e.g. [{{kind: gd}}]; valid kinds: {', '.join(STAGE_KINDS)}"
+        return f"stages: needs at least one stage, e.g. [{{kind: gd}}]; valid kinds: {', '.join(schema.STAGE_KINDS)}"
     if re.match(r"^[A-Za-z_][\w.]*: ", msg):  # our own validators already name the key path
         return msg if not loc or msg.startswith(loc) else f"{loc}.{msg}"
     got = e.get("input")
@@ -99,9 +99,7 @@ def _one_line(text: str) -> str:
 
 
 def _tags(loc: str) -> list[str]:
-    from featlearn.config.schema import STAGE_KINDS
-
-    return list(STAGE_KINDS) if loc.startswith("stages") else ["symmetric", "random", "near_teacher"]
+    return list(schema.STAGE_MODELS if loc.startswith("stages") else schema.INIT_MODELS)
 
 
 def _valid_keys(loc: tuple) -> list[str]:
@@ -110,16 +108,11 @@ def _valid_keys(loc: tuple) -> list[str]:
         if isinstance(part, int):
             continue
         field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
-        if field is None:
-            from featlearn.config import schema
-
-            kinds = {"one_step": schema.OneStep, "fit_second_layer": schema.FitSecondLayer, "anneal_weight_decay": schema.AnnealWeightDecay,
-                     "gd": schema.GD, "lazy": schema.Lazy, "symmetric": schema.SymmetricInit, "random": schema.RandomInit,
-                     "near_teacher": schema.NearTeacherInit}
-            model = kinds.get(part, model)
+        if field is None:  # a union tag (stage or init kind) in the error location
+            model = {**schema.STAGE_MODELS, **schema.INIT_MODELS}.get(part, model)
             continue
         ann = field.annotation
-        model = ann if isinstance(ann, type) and issubclass(ann, RunConfig.__mro__[1]) else _first_model(ann)
+        model = ann if isinstance(ann, type) and issubclass(ann, schema.Strict) else _first_model(ann)
     return sorted(model.model_fields) if hasattr(model, "model_fields") else []
 
 

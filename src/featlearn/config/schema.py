@@ -167,7 +167,9 @@ class Lazy(Strict):
 
 
 Stage = Annotated[Union[OneStep, FitSecondLayer, AnnealWeightDecay, GD, Lazy], Field(discriminator="kind")]
-STAGE_KINDS = ("one_step", "fit_second_layer", "anneal_weight_decay", "gd", "lazy")
+STAGE_MODELS = {m.model_fields["kind"].default: m for m in (OneStep, FitSecondLayer, AnnealWeightDecay, GD, Lazy)}
+INIT_MODELS = {m.model_fields["kind"].default: m for m in (SymmetricInit, RandomInit, NearTeacherInit)}
+STAGE_KINDS = tuple(STAGE_MODELS)
 
 
 def _default_stages():
