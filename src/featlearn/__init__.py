@@ -8,7 +8,7 @@ import os as _os
 
 import jax as _jax
 
-__version__ = "0.1.0"
+from featlearn._version import __version__
 
 if _os.environ.get("JAX_ENABLE_X64", "1").lower() not in ("0", "false"):
     _jax.config.update("jax_enable_x64", True)
@@ -33,7 +33,8 @@ from featlearn.diagnostics import (  # noqa: E402
     empirical_certificate,
     hessian_spectrum,
 )
-from featlearn.train import RunResult, run, run_seeds  # noqa: E402
+from featlearn.train import RunResult, load_run  # noqa: E402
+from featlearn.workflows import run, run_seeds  # noqa: E402
 
 __all__ = [
     "Params",
@@ -50,6 +51,7 @@ __all__ = [
     "empirical_loss",
     "forward",
     "kernel",
+    "load_run",
     "load_config",
     "make_teacher",
     "mass",

@@ -10,7 +10,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-import featlearn
+from featlearn.data import sample_data
+from featlearn.model import Params
+from featlearn.teacher import make_teacher
 from featlearn.bench.timing import best_time
 from featlearn.objective import regularised_empirical_loss
 
@@ -18,10 +20,10 @@ from featlearn.objective import regularised_empirical_loss
 def p4(quick=False) -> dict:
     n, d, m = (16384 if quick else 65536), 100, 256
     key = jax.random.PRNGKey(0)
-    teacher = featlearn.make_teacher(d, 5, key, dtype=jnp.float32)
-    X, y = featlearn.sample_data(teacher, "relu", n, jax.random.PRNGKey(1))
+    teacher = make_teacher(d, 5, key, dtype=jnp.float32)
+    X, y = sample_data(teacher, "relu", n, jax.random.PRNGKey(1))
     X, y = X.astype(jnp.float32), y.astype(jnp.float32)
-    params = featlearn.Params(0.1 * jnp.ones((m,), jnp.float32), jax.random.normal(key, (m, d), jnp.float32) / 10)
+    params = Params(0.1 * jnp.ones((m,), jnp.float32), jax.random.normal(key, (m, d), jnp.float32) / 10)
     steps = 5
 
     @jax.jit

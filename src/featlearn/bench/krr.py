@@ -29,7 +29,9 @@ try:
 except ImportError:  # pragma: no cover - fall back to /proc on Linux
     psutil = None
 
-import featlearn
+from featlearn.data import sample_data
+from featlearn.model import Params
+from featlearn.teacher import make_teacher
 from featlearn.baselines import NTKRegressor, mc_test_risk
 
 GB = 1e9
@@ -88,8 +90,8 @@ def run_p6(quick: bool = False, *, d: int = 100, n_test: int = 5000, alpha: floa
     n = 4000 if quick else 20000
     key = jax.random.PRNGKey(seed)
     k_t, k_train, k_test = jax.random.split(key, 3)
-    teacher = featlearn.make_teacher(d, 5, k_t, a_star="alternating")
-    X, y = featlearn.sample_data(teacher, "relu", n, k_train)
+    teacher = make_teacher(d, 5, k_t, a_star="alternating")
+    X, y = sample_data(teacher, "relu", n, k_train)
     X, y = np.asarray(X), np.asarray(y)
     model = NTKRegressor(alpha=alpha, kernel="ntk", block_size=512)
     gc.collect()

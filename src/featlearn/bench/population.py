@@ -11,7 +11,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-import featlearn
+from featlearn.data import sample_data
+from featlearn.model import Params
+from featlearn.teacher import make_teacher
 from featlearn.bench.timing import best_time
 from featlearn.objective import regularised_population_loss
 from featlearn.train.loop import map_seeds
@@ -19,8 +21,8 @@ from featlearn.train.loop import map_seeds
 
 def _problem(d, m, m_star, seed=0, dtype=jnp.float64):
     k1, k2, k3 = jax.random.split(jax.random.PRNGKey(seed), 3)
-    teacher = featlearn.make_teacher(d, m_star, k1, directions="random", min_angle_deg=10.0, dtype=dtype)
-    params = featlearn.Params(0.1 * jax.random.normal(k2, (m,), dtype), jax.random.normal(k3, (m, d), dtype) / jnp.sqrt(d))
+    teacher = make_teacher(d, m_star, k1, directions="random", min_angle_deg=10.0, dtype=dtype)
+    params = Params(0.1 * jax.random.normal(k2, (m,), dtype), jax.random.normal(k3, (m, d), dtype) / jnp.sqrt(d))
     return params, teacher
 
 
@@ -85,4 +87,4 @@ def p3(quick=False) -> dict:
 
 def _problem_params(key, d, m):
     k2, k3 = jax.random.split(key)
-    return featlearn.Params(0.1 * jax.random.normal(k2, (m,)), jax.random.normal(k3, (m, d)) / jnp.sqrt(d))
+    return Params(0.1 * jax.random.normal(k2, (m,)), jax.random.normal(k3, (m, d)) / jnp.sqrt(d))

@@ -6,7 +6,6 @@ import json
 
 import typer
 
-from featlearn.cli.main import app
 
 GOALS = {"P1": ("≤", 1.5), "P2": ("≥", 15), "P2b": ("≥", 3), "P3_roofline": ("≤", 1.5), "P3_vs_loop": ("≤", 0.7),
          "P4": ("≥", 0.5), "P5_seconds": ("≤", 30), "P6_seconds": ("≤", 60), "P6_peak_gb": ("≤", 4)}
@@ -30,7 +29,6 @@ def collect(quick: bool, only: list[str] | None = None) -> dict:
     return out
 
 
-@app.command("bench")
 def bench_cmd(
     quick: bool = typer.Option(False, "--quick", help="Smaller sizes and fewer repeats."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object {\"P1\": value, ...}."),

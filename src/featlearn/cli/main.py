@@ -1,12 +1,21 @@
-"""The `featlearn` command (DESIGN §4.3). Usage and config errors: one line on stderr, exit code 2."""
+"""The `featlearn` command (DESIGN §4.3).
+
+Exit codes: 0 done; 1 a run ended badly (diverged / failed, said in one line) or an internal error
+(`featlearn: internal error in <command>: <message> (run with --debug for the traceback)`); 2 a usage or
+config error (one line per problem naming the key or argument). `--debug` shows tracebacks instead.
+Commands are registered explicitly below (each command module defines a plain function).
+"""
 
 from __future__ import annotations
 
 
+import traceback
+
 import click
 import typer
 
-from featlearn import __version__
+from featlearn._version import __version__
+from featlearn.cli import bench, report, reproduce, run, sweep
 from featlearn.config import ConfigError
 
 app = typer.Typer(
@@ -24,25 +33,26 @@ def _version(value: bool):
 
 
 @app.callback()
-def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit.")):
+def _root(
+    ctx: typer.Context,
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors (and let errors inside a run propagate)."),
+):
     """featlearn command-line interface."""
+    ctx.obj = {"debug": debug}
 
 
-def _register():
-    from featlearn.cli import bench, report, run  # noqa: F401  (each module adds its command to `app`)
-
-    for extra in ("reproduce", "sweep"):
-        try:
-            __import__(f"featlearn.cli.{extra}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"featlearn.cli.{extra}":
-                raise
+COMMANDS = {"run": run.run_cmd, "reproduce": reproduce.reproduce_cmd, "sweep": sweep.sweep_cmd, "report": report.report_cmd,
+            "bench": bench.bench_cmd}
+for _name, _fn in COMMANDS.items():
+    app.command(_name)(_fn)
 
 
-def fail(message: str) -> None:
-    """Print `featlearn: error: message` (one line) and exit with code 2."""
-    typer.echo(f"featlearn: error: {message}", err=True)
-    raise SystemExit(2)
+def fail(message: str, code: int = 2) -> None:
+    """Print `featlearn: error: <line>` for each line of `message` and exit with `code`."""
+    for line in str(message).split("\n") or [""]:
+        typer.echo(f"featlearn: error: {' '.join(line.split())}", err=True)
+    raise SystemExit(code)
 
 
 def _click_errors():
@@ -68,8 +78,8 @@ def _usage_message(exc, command) -> str:
 
 def main(argv=None) -> None:
     """Entry point: run the command; usage / config / input errors become one line on stderr, exit 2."""
-    _register()
     command = typer.main.get_command(app)
+    debug = _debug_flag(argv)
     errs = _click_errors()
     try:
         rc = command.main(args=argv, prog_name="featlearn", standalone_mode=False)
@@ -85,14 +95,45 @@ def main(argv=None) -> None:
     except (click.exceptions.Abort, typer.Abort, KeyboardInterrupt) + errs["Abort"]:
         typer.echo("featlearn: aborted", err=True)
         raise SystemExit(130)
-    except (ConfigError, ValueError) as exc:
-        fail(" ".join(str(exc).split()) if str(exc).strip() else type(exc).__name__)
-    except OSError as exc:  # a file we could not read or write: no traceback, name the path
-        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-        fail(f"{where}{exc.strerror or exc}")
+    except ConfigError as exc:
+        if debug:
+            traceback.print_exc()
+        fail(str(exc) if str(exc).strip() else type(exc).__name__)
     except (click.exceptions.Exit, typer.Exit) + errs["Exit"] as exc:
         raise SystemExit(getattr(exc, "exit_code", 0))
+    except OSError as exc:  # a file we could not read or write: no traceback, name the path
+        if debug:
+            raise
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        fail(f"{_where(argv)}: {where}{exc.strerror or exc}", code=1)
+    except Exception as exc:  # noqa: BLE001 - not the user's mistake: say where, exit 1
+        if debug:
+            raise
+        text = " ".join(str(exc).split())
+        typer.echo(f"featlearn: internal error in {_where(argv)}: {type(exc).__name__}{': ' + text if text else ''} "
+                   "(run with --debug for the traceback)", err=True)
+        raise SystemExit(1)
     raise SystemExit(rc if isinstance(rc, int) else 0)
+
+
+def _args(argv) -> list:
+    import sys
+
+    return list(sys.argv[1:] if argv is None else argv)
+
+
+def _debug_flag(argv) -> bool:
+    """`--debug` given before the command name (it is an option of the root command)."""
+    args = _args(argv)
+    first = next((i for i, a in enumerate(args) if a in COMMANDS), len(args))
+    return "--debug" in args[:first]
+
+
+def _where(argv) -> str:
+    """The command being run (for the internal-error line)."""
+    args = _args(argv)
+    name = next((a for a in args if a in COMMANDS), None)
+    return f"featlearn {name}" if name else "featlearn"
 
 
 if __name__ == "__main__":  # pragma: no cover

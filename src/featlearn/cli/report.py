@@ -1,4 +1,4 @@
-"""`featlearn report DIR`: rebuild the figures and report of a run directory."""
+"""`featlearn report DIR`: rebuild the figures and report of a run directory or a sweep folder."""
 
 from __future__ import annotations
 
@@ -6,13 +6,11 @@ from pathlib import Path
 
 import typer
 
-from featlearn.cli.main import app
 
 
-@app.command("report")
-def report_cmd(directory: Path = typer.Argument(..., help="A run directory written by `featlearn run`.")):
-    """(Re)build the figures and report.html of a run directory."""
-    from featlearn.report.rebuild import rebuild
+def report_cmd(directory: Path = typer.Argument(..., help="A run directory (featlearn run) or a sweep folder (featlearn sweep).")):
+    """(Re)build the figures and report.html of a run directory or a sweep folder."""
+    from featlearn.workflows import rebuild_report
 
-    path = rebuild(directory)
+    path = rebuild_report(directory)
     typer.echo(f"wrote {path}")

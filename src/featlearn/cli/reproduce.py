@@ -7,10 +7,8 @@ from typing import List
 
 import typer
 
-from featlearn.cli.main import app
 
 
-@app.command("reproduce")
 def reproduce_cmd(
     ids: List[str] = typer.Argument(None, help="Experiment ids (E1 … E8)."),
     all_: bool = typer.Option(False, "--all", help="Run every experiment."),
@@ -20,6 +18,7 @@ def reproduce_cmd(
     """Run experiments and write each folder: runs, results.parquet, figures, claims.json, report.html."""
     from featlearn.config import ConfigError
     from featlearn.experiments import registry
+    from featlearn.workflows import reproduce
 
     if size not in ("small", "full"):
         raise ConfigError(f"--size: unknown size {size!r}; valid: small, full")
@@ -29,7 +28,7 @@ def reproduce_cmd(
     failed = []
     for i, exp in enumerate(chosen, 1):
         typer.echo(f"[{i}/{len(chosen)}] {exp} ({size}) ...", err=True)
-        res = registry.reproduce(exp, size, out)
+        res = reproduce(exp, size, out)
         mark = "PASS" if res.passed else "FAIL"
         typer.echo(f"{exp}: {mark}  {sum(c.passed for c in res.claims)}/{len(res.claims)} claims, {res.seconds:.1f} s -> {out / f'{exp}-{size}'}")
         for c in res.claims:

@@ -7,12 +7,11 @@ from typing import List, Optional
 
 import typer
 
-from featlearn.cli.main import app
 from featlearn.cli.progress import stage_progress
 
 
-@app.command("run")
 def run_cmd(
+    ctx: typer.Context,
     config: Optional[Path] = typer.Argument(None, help="YAML config (default: the built-in three-stage run)."),
     set_: List[str] = typer.Option([], "--set", help="Override a config key: key.path=value (repeatable)."),
     out: Path = typer.Option(Path("runs"), "--out", help="Parent folder of the run directory."),
@@ -21,20 +20,28 @@ def run_cmd(
 ):
     """Run one config and write its run directory <out>/<name>-<digest[:10]>."""
     from featlearn.config import load_config
-    from featlearn.train import run
+    from featlearn.workflows import run
 
     cfg = load_config(config, set_)
     with stage_progress(cfg, enabled=not quiet) as progress:
-        result = run(cfg, out=out, resume=resume, progress=progress)
+        result = run(cfg, out=out, resume=resume, progress=progress, debug=bool(ctx.obj and ctx.obj.get("debug")))
     s = result.summary
-    loss = s["final_population_loss"]
-    typer.echo(f"status: {s['status']}" + (f" ({s['message']})" if "message" in s else ""))
-    typer.echo(f"final population loss: {loss:.3e}" if loss is not None else "final population loss: non-finite")
-    typer.echo(f"recovered: {s['recovered']}  (max angle {s['max_angle_deg']:.3f}°, far mass {s['far_mass']:.2e})")
-    if s.get("certificate_sup") is not None:
-        typer.echo(f"certificate sup |η_λ|: {s['certificate_sup']:.6f}")
-    typer.echo(f"wall time: {s['wall_seconds']:.1f} s")
+    typer.echo(f"status: {s.status}" + (f" ({s.message})" if s.message else ""))
+    typer.echo(f"final population loss: {_num(s.final_population_loss, '.3e')}")
+    if s.test_loss is not None:
+        typer.echo(f"train loss: {_num(s.train_loss, '.3e')}   test loss: {_num(s.test_loss, '.3e')} (data.n_test fresh samples)")
+    typer.echo(f"recovered: {s.recovered}  (max angle {_num(s.max_angle_deg, '.3f')}°, far mass {_num(s.far_mass, '.2e')})")
+    if s.certificate_sup is not None:
+        typer.echo(f"certificate sup |η_λ|: {s.certificate_sup:.6f}")
+    typer.echo(f"wall time: {_num(s.wall_seconds, '.1f')} s")
     typer.echo(f"run directory: {result.out_dir}")
-    if s["status"] != "ok":  # the run folder is complete (last finite parameters kept); say what to change
-        typer.echo(f"featlearn: error: {s.get('message', 'the run ended with status ' + s['status'])}", err=True)
+    if s.status != "ok":  # the run folder is complete (last finite parameters kept); say what to change
+        typer.echo(f"featlearn: error: {s.message or 'the run ended with status ' + s.status}", err=True)
         raise typer.Exit(1)
+
+
+def _num(x, fmt: str) -> str:
+    """A number for the terminal: `n/a` for a missing value (a failed run), `non-finite` for inf / nan."""
+    if x is None:
+        return "n/a"
+    return format(x, fmt)

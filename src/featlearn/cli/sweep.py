@@ -8,7 +8,6 @@ from typing import Optional
 
 import typer
 
-from featlearn.cli.main import app
 
 
 @contextlib.contextmanager
@@ -36,7 +35,6 @@ def sweep_progress(name: str, enabled: bool = True):
         yield update
 
 
-@app.command("sweep")
 def sweep_cmd(
     sweep: Path = typer.Argument(..., help="Sweep file (or a shipped sweep: small): a base config (mapping or path) plus grid: {key.path: list of values}."),
     workers: Optional[int] = typer.Option(None, "--workers", help="Run on a local Dask cluster of N worker processes."),
@@ -46,7 +44,8 @@ def sweep_cmd(
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
 ):
     """Run every grid point of a sweep not finished yet; write results.parquet and report.html."""
-    from featlearn.sweep import DaskExecutor, InProcessExecutor, expand, load_sweep, run_sweep
+    from featlearn.sweep import DaskExecutor, InProcessExecutor, expand, load_sweep
+    from featlearn.workflows import run_sweep
 
     spec = load_sweep(_shipped(sweep))
     expand(spec)  # validate every grid point before connecting anywhere
@@ -67,7 +66,7 @@ def sweep_cmd(
 
 def _shipped(path: Path) -> Path:
     """A bare name of a shipped sweep (`small`) stands for src/featlearn/configs/sweeps/<name>.yaml."""
-    from featlearn.config.io import SHIPPED
+    from featlearn.config.yaml_io import SHIPPED
 
     candidate = SHIPPED / "sweeps" / f"{path}.yaml"
     return candidate if not path.exists() and path.parent == Path(".") and candidate.is_file() else path

@@ -9,20 +9,40 @@ they are not the constants of the paper's proofs.
 from __future__ import annotations
 
 import math
-from typing import Annotated, List, Literal, Optional, Union
+from typing import Annotated, Any, List, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
+
+from featlearn.config.base import NonNegFloat, PosFloat, PosInt, Strict
+from featlearn.config.kinds import KindTable
+from featlearn.config.stages import STAGES, AnnealWeightDecay, FitSecondLayer, OneStep
 
 ActivationName = Literal["relu", "abs", "relu_trim", "erf"]
-PosInt = Annotated[int, Field(gt=0)]
-PosFloat = Annotated[float, Field(gt=0)]
-NonNegFloat = Annotated[float, Field(ge=0)]
 
 
-class Strict(BaseModel):
-    """Unknown keys are errors, instances are immutable, and no float may be inf or nan."""
+def _choice_or_numbers(choices: tuple, depth: int, shape: str):
+    """Validator of a field that is one of `choices` or a (nested, `depth` levels) list of numbers."""
+    valid = f"one of {', '.join(repr(c) for c in choices)} or {shape}"
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    def numbers(x, level: int, where: str):
+        if level == 0:
+            if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+                raise ValueError(f"{where}: expected a finite number, got {x!r}; the value must be {valid}")
+            return float(x)
+        if not isinstance(x, (list, tuple)):
+            raise ValueError(f"{where}: expected a list, got {x!r}; the value must be {valid}")
+        return [numbers(v, level - 1, f"{where}.{i}" if where else str(i)) for i, v in enumerate(x)]
+
+    def check(value):
+        if isinstance(value, str):
+            if value not in choices:
+                raise ValueError(f"must be {valid} (got {value!r})")
+            return value
+        if isinstance(value, (list, tuple)):
+            return numbers(value, depth, "")
+        raise ValueError(f"must be {valid} (got {value!r})")
+
+    return check
 
 
 class TeacherConfig(Strict):
@@ -31,8 +51,8 @@ class TeacherConfig(Strict):
     d: PosInt = 20
     m_star: PosInt = 3
     activation: ActivationName = "relu_trim"
-    a_star: Union[Literal["ones", "random_signs", "alternating"], List[float]] = [1.0, -1.0, 1.0]
-    directions: Union[Literal["orthonormal", "random"], List[List[float]]] = "orthonormal"
+    a_star: Annotated[Any, BeforeValidator(_choice_or_numbers(("ones", "random_signs", "alternating"), 1, "a list of m_star numbers"))] = [1.0, -1.0, 1.0]
+    directions: Annotated[Any, BeforeValidator(_choice_or_numbers(("orthonormal", "random"), 2, "an m_star × d list of lists of numbers"))] = "orthonormal"
     min_angle_deg: Annotated[float, Field(gt=0, lt=180)] = 30.0
     noise_std: NonNegFloat = 0.0
 
@@ -109,67 +129,9 @@ class NearTeacherInit(Strict):
     mass_scale: PosFloat = 1.0
 
 
-InitConfig = Annotated[Union[SymmetricInit, RandomInit, NearTeacherInit], Field(discriminator="kind")]
-
-
-class OneStep(Strict):
-    """Early-stage feature learning: W ← −η ∇_W L(θ₀) (weight decay 1/η), rows normalised."""
-
-    kind: Literal["one_step"] = "one_step"
-    eta: PosFloat = 1.0
-    normalize: bool = True
-    n: Optional[PosInt] = None
-
-
-class FitSecondLayer(Strict):
-    """a = argmin L(a, W) + (λ₂/2)‖a‖² in closed form, then optional balancing."""
-
-    kind: Literal["fit_second_layer"] = "fit_second_layer"
-    lam: NonNegFloat = 1e-6
-    balance: bool = True
-    threshold: PosFloat = 1e-2
-    n: Optional[PosInt] = None
-
-
-class AnnealWeightDecay(Strict):
-    """Full-batch GD on L_λ with λ_k = lam0·factor^k for epochs k = 0..epochs−1."""
-
-    kind: Literal["anneal_weight_decay"] = "anneal_weight_decay"
-    lam0: PosFloat = 1e-3
-    factor: Annotated[float, Field(gt=0, le=1)] = 0.7
-    epochs: PosInt = 16
-    steps_per_epoch: PosInt = 2000
-    lr: PosFloat = 1.0
-    balance: bool = True
-    tol: NonNegFloat = 0.0
-    target_loss: Optional[PosFloat] = None
-
-
-class GD(Strict):
-    """Plain GD / momentum / Adam (optax) on L_λ with a fixed λ (λ = 0: no weight decay)."""
-
-    kind: Literal["gd"] = "gd"
-    optimizer: Literal["sgd", "momentum", "adam"] = "sgd"
-    lr: PosFloat = 0.5
-    lam: NonNegFloat = 0.0
-    steps: PosInt = 1000
-    momentum: Annotated[float, Field(ge=0, lt=1)] = 0.9
-    batch_size: Optional[PosInt] = None
-
-
-class Lazy(Strict):
-    """GD on the model linearised at its initialisation (NTK regime); exact in population mode."""
-
-    kind: Literal["lazy"] = "lazy"
-    lr: PosFloat = 0.5
-    lam: NonNegFloat = 0.0
-    steps: PosInt = 1000
-
-
-Stage = Annotated[Union[OneStep, FitSecondLayer, AnnealWeightDecay, GD, Lazy], Field(discriminator="kind")]
-STAGE_MODELS = {m.model_fields["kind"].default: m for m in (OneStep, FitSecondLayer, AnnealWeightDecay, GD, Lazy)}
-INIT_MODELS = {m.model_fields["kind"].default: m for m in (SymmetricInit, RandomInit, NearTeacherInit)}
-STAGE_KINDS = tuple(STAGE_MODELS)
+INITS: KindTable[type] = KindTable("init", [SymmetricInit, RandomInit, NearTeacherInit], model_of=lambda m: m)
+InitConfig = Annotated[Any, BeforeValidator(INITS.validator())]
+StageConfig = Annotated[Any, BeforeValidator(STAGES.validator())]  # any kind of the stage registry
 
 
 def _default_stages():
@@ -192,7 +154,7 @@ class RunConfig(Strict):
     student: StudentConfig = StudentConfig()
     data: DataConfig = DataConfig()
     init: InitConfig = SymmetricInit()
-    stages: Annotated[List[Stage], Field(min_length=1)] = Field(default_factory=_default_stages)
+    stages: Annotated[List[StageConfig], Field(min_length=1)] = Field(default_factory=_default_stages)
     metrics: MetricsConfig = MetricsConfig()
     log_every: PosInt = 100
     checkpoint_every: PosInt = 1000
@@ -200,13 +162,20 @@ class RunConfig(Strict):
 
     @model_validator(mode="after")
     def _cross_checks(self):
+        from featlearn.gaussian import ACTIVATIONS, get_activation
+
         act = self.teacher.activation
+        if not get_activation(act).homogeneous:
+            for i, st in enumerate(self.stages):
+                if STAGES[st.kind].balances and st.balance:
+                    homog = ", ".join(a for a, spec in ACTIVATIONS.items() if spec.homogeneous)
+                    raise ValueError(f"stages.{i}.balance: balancing needs a homogeneous activation ({homog}), not {act}; set it to false")
         for i, st in enumerate(self.stages):
-            if act == "erf" and getattr(st, "balance", False):
-                raise ValueError(f"stages.{i}.balance: balancing needs a homogeneous activation (relu, abs, relu_trim), not erf; set it to false")
+            if self.data.mode not in STAGES[st.kind].modes:
+                raise ValueError(f"stages.{i}.kind: {st.kind} supports data.mode {' or '.join(STAGES[st.kind].modes)}, not {self.data.mode}")
         if isinstance(self.init, NearTeacherInit) and self.init.far >= self.student.m:
             raise ValueError(f"init.far: must be smaller than student.m={self.student.m}, got {self.init.far}")
-        if self.student.head and any(isinstance(st, Lazy) for st in self.stages):
+        if self.student.head and any(st.kind == "lazy" for st in self.stages):
             raise ValueError("student.head: the lazy stage linearises (a, W) only; set student.head to false")
         if isinstance(self.init, SymmetricInit) and self.student.m % 2:
             raise ValueError(f"student.m: the symmetric init needs an even width, got {self.student.m}")

@@ -23,6 +23,7 @@ from featlearn.diagnostics.descent import (
 from featlearn.diagnostics.dual_certificate import AwayMax, Decay, DualCertificate, dual_certificate
 from featlearn.diagnostics.features import FeatureKernel, feature_kernel
 from featlearn.diagnostics.hessian import HessianSpectrum, hessian_matrix, hessian_spectrum
+from featlearn.diagnostics.record import Diagnostics, diagnose
 from featlearn.diagnostics.sphere import GreatCircle, SphereMap, great_circles, sphere_map
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "AwayMax",
     "CertificateSup",
     "Decay",
+    "Diagnostics",
     "DescentCheck",
     "DescentFraction",
     "DualCertificate",
@@ -44,6 +46,7 @@ __all__ = [
     "descent_direction",
     "descent_fraction",
     "descent_target",
+    "diagnose",
     "dual_certificate",
     "effective_neurons",
     "empirical_certificate",

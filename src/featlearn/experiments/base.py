@@ -15,7 +15,7 @@ import pandas as pd
 import yaml
 
 from featlearn.config import ConfigError
-from featlearn.io import atomic_save_figure, atomic_write_json, atomic_write_parquet, atomic_write_text
+from featlearn.io import atomic_write_json, atomic_write_parquet
 
 SPEC_DIR = Path(__file__).resolve().parent
 SIZES = ("small", "full")
@@ -36,7 +36,7 @@ class Claim:
 
 @dataclass
 class ExperimentResult:
-    """Claims, the results table and the figures (name → matplotlib Figure) of one experiment."""
+    """Claims, the results table and the figures (name → `PlotSpec`, drawn by the report) of one experiment."""
 
     id: str
     title: str
@@ -69,21 +69,15 @@ def sized(spec: dict, size: str) -> dict:
     return out
 
 
-def write_experiment(out_dir: Path, res: ExperimentResult, spec: dict) -> None:
-    """Write results.parquet, figures, claims.json and report.html into the experiment folder."""
-    from featlearn.report.experiment_report import render_experiment_report
-
+def write_experiment(out_dir: Path, res: ExperimentResult) -> None:
+    """Write the experiment's data: results.parquet and claims.json (figures and report.html are drawn
+    from `res` by the report layer)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_parquet(out_dir / "results.parquet", res.table)
-    figdir = out_dir / "figures"
-    figdir.mkdir(exist_ok=True)
-    for name, fig in res.figures.items():
-        atomic_save_figure(figdir / f"{name}.png", fig)
     atomic_write_json(out_dir / "claims.json", {
         "id": res.id, "title": res.title, "size": res.size, "passed": res.passed, "seconds": res.seconds,
         "claims": [c.as_dict() for c in res.claims], "captions": res.captions,
     })
-    atomic_write_text(out_dir / "report.html", render_experiment_report(out_dir, res, spec))
 
 
 def timed(fn: Callable[[], ExperimentResult]) -> ExperimentResult:
@@ -93,9 +87,17 @@ def timed(fn: Callable[[], ExperimentResult]) -> ExperimentResult:
     return res
 
 
-def run_config(base: dict, sets: list[str], out: Optional[Path]):
-    """Run one training config (a mapping plus `--set`-style overrides) and return its `RunResult`."""
-    from featlearn.config import apply_overrides, validate
-    from featlearn.train import run
+@dataclass
+class Context:
+    """Where an experiment's training runs go: `out/runs/`, each written with `run_writer` (figures and
+    report of every run; None: data only)."""
 
-    return run(validate(apply_overrides(base, sets)), out=out)
+    out: Path
+    run_writer: Optional[Callable] = None
+
+    def run(self, config: dict):
+        """Run one training config (a mapping) into `out/runs/` and return its `RunResult`."""
+        from featlearn.config import validate
+        from featlearn.train import run
+
+        return run(validate(config), out=Path(self.out) / "runs", writer=self.run_writer)

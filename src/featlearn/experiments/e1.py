@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from featlearn.experiments.base import Claim, ExperimentResult, run_config
+from featlearn.experiments.base import Claim, Context, ExperimentResult
 from featlearn.gaussian import get_activation
 from featlearn.model import mass
-from featlearn.report import experiment_plots, run_plots
+from featlearn.records import plot
 
 
 def neuron_angles_deg(params, teacher, activation) -> np.ndarray:
@@ -19,8 +19,8 @@ def neuron_angles_deg(params, teacher, activation) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(cos.max(axis=1), -1, 1)))
 
 
-def run(spec: dict, size: str, out) -> ExperimentResult:
-    r = run_config(spec["config"], [], out / "runs")
+def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
+    r = ctx.run(spec["config"])
     s, cfg = r.summary, r.config
     tol, delta = cfg.metrics.mass_tol, cfg.metrics.delta_deg
     angles = neuron_angles_deg(r.params, r.teacher, cfg.teacher.activation)
@@ -34,10 +34,10 @@ def run(spec: dict, size: str, out) -> ExperimentResult:
     ]
     df = r.metrics
     figs = {
-        "loss_lambda": run_plots.loss_and_lambda(df, "E1: loss and weight decay"),
-        "far_mass": run_plots.far_mass(df, delta, tol),
-        "per_teacher_mass": run_plots.per_teacher_mass(df, r.teacher.a),
-        "neuron_angles": experiment_plots.neuron_angles(angles, mu, delta, tol, "E1: final neurons (angle to nearest teacher vs mass)"),
+        "loss_lambda": plot("loss_and_lambda", df, "E1: loss and weight decay"),
+        "far_mass": plot("far_mass", df, delta, tol),
+        "per_teacher_mass": plot("per_teacher_mass", df, r.teacher.a),
+        "neuron_angles": plot("neuron_angles", angles, mu, delta, tol, "E1: final neurons (angle to nearest teacher vs mass)"),
     }
     captions = {
         "loss_lambda": "Exact population loss, training objective and λ against the step.",

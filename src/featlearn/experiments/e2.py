@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import pandas as pd
 
-from featlearn.experiments.base import Claim, ExperimentResult, run_config
-from featlearn.report import experiment_plots
+from featlearn.experiments.base import Claim, Context, ExperimentResult
+from featlearn.records import plot
 
 
-def run(spec: dict, size: str, out) -> ExperimentResult:
+def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
     spe, epochs = spec["steps_per_epoch"], spec["epochs"]
     head = [{"kind": "one_step"}, {"kind": "fit_second_layer"}]
     wd = dict(spec["base"], stages=head + [{"kind": "anneal_weight_decay", "epochs": epochs, "steps_per_epoch": spe}])
     plain = dict(spec["base"], name=spec["base"]["name"] + "-noWD",
                  stages=head + [{"kind": "gd", "lr": 1.0, "lam": 0.0, "steps": epochs * spe}])
-    a = run_config(wd, [], out / "runs")
-    b = run_config(plain, [], out / "runs")
+    a = ctx.run(wd)
+    b = ctx.run(plain)
     fa, fb = a.summary["far_mass"], b.summary["far_mass"]
     ratio = fb / max(fa, 1e-300)
     claims = [
@@ -27,8 +27,8 @@ def run(spec: dict, size: str, out) -> ExperimentResult:
     frames = {"annealed weight decay": a.metrics, "no weight decay (λ = 0)": b.metrics}
     tol = a.config.metrics.mass_tol
     figs = {
-        "far_mass": experiment_plots.compare_curves(frames, "far_mass", "far mass", "E2: far mass, with and without weight decay", hline=tol, hlabel=f"tolerance {tol:g}"),
-        "loss": experiment_plots.compare_curves(frames, "population_loss", "population loss L(θ)", "E2: population loss, with and without weight decay"),
+        "far_mass": plot("compare_curves", frames, "far_mass", "far mass", "E2: far mass, with and without weight decay", hline=tol, hlabel=f"tolerance {tol:g}"),
+        "loss": plot("compare_curves", frames, "population_loss", "population loss L(θ)", "E2: population loss, with and without weight decay"),
     }
     captions = {"far_mass": "Mass of the neurons farther than δ from every teacher, both runs from the same stage-2 output.",
                 "loss": "Exact population loss of both runs."}

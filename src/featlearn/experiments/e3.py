@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 
 from featlearn.config import RunConfig
-from featlearn.config.schema import OneStep, SymmetricInit
-from featlearn.experiments.base import Claim, ExperimentResult
-from featlearn.report import experiment_plots
+from featlearn.config.schema import SymmetricInit
+from featlearn.config.stages import OneStep
+from featlearn.experiments.base import Claim, Context, ExperimentResult
+from featlearn.records import plot
 from featlearn.train.init import initialise
-from featlearn.train.one_step import one_step
+from featlearn.train.stages.one_step import one_step
 from featlearn.train.problem import INIT, STAGE0, Problem, Static, build_problem
 
 
@@ -38,7 +39,7 @@ def _median_fraction(d, m_star, m, act, seed, n1=None) -> float:
     return float(np.median(subspace_fraction(params.W, problem.teacher.W)))
 
 
-def run(spec: dict, size: str, out) -> ExperimentResult:
+def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
     rows = []
     for d in spec["dims"]:
         for seed in spec["seeds"]:
@@ -60,7 +61,7 @@ def run(spec: dict, size: str, out) -> ExperimentResult:
               {str(d): [round(x, 3) for x in emp[d]] for d in emp.columns}, grows),
         Claim("collapse in n₁/d²", f"max over n₁/d² of the spread across d ≤ {spec['collapse_tol']}", spread, spread <= spec["collapse_tol"]),
     ]
-    figs = {"fraction_vs_ratio": experiment_plots.collapse_plot(emp, pop, "n₁ / d²", "median subspace fraction ‖P_S ŵ_j‖",
+    figs = {"fraction_vs_ratio": plot("collapse_plot", emp, pop, "n₁ / d²", "median subspace fraction ‖P_S ŵ_j‖",
                                                                 "E3: stage-1 subspace fraction against n₁/d²")}
     captions = {"fraction_vs_ratio": "Median over neurons (mean over seeds) of the fraction of each first-layer row in span(W*) after the one large step; one curve per d (empirical, n₁ samples); dashed: population gradient."}
     return ExperimentResult("E3", "", size, claims, df, figs, captions)

@@ -13,24 +13,24 @@ import numpy as np
 import pandas as pd
 
 from featlearn.baselines import RandomFeaturesRidge, mc_test_risk, nngp_krr, ntk_krr
-from featlearn.experiments.base import Claim, ExperimentResult, run_config
-from featlearn.report import experiment_plots
+from featlearn.experiments.base import Claim, Context, ExperimentResult
+from featlearn.records import plot
 from featlearn.train.problem import build_problem
 
 
-def _nn(spec, d, n, out, seed=0):
+def _nn(spec, d, n, ctx: Context, seed=0):
     cfg = {"name": f"E4-d{d}-n{n}", "seed": seed,
            "teacher": {"d": d, "m_star": spec["m_star"], "activation": spec["activation"], "a_star": spec["a_star"], "noise_std": spec["noise_std"]},
            "student": {"m": spec["m"]}, "data": {"mode": "empirical", "n_train": n},
            "stages": [{"kind": "one_step"}, {"kind": "fit_second_layer"}, dict(kind="anneal_weight_decay", **spec["anneal"])]}
-    return run_config(cfg, [], out / "runs")
+    return ctx.run(cfg)
 
 
-def run(spec: dict, size: str, out) -> ExperimentResult:
+def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
     rows = []
     for d in spec["dims"]:
         for n in spec["ns"]:
-            r = _nn(spec, d, n, out)
+            r = _nn(spec, d, n, ctx)
             teacher, act = r.teacher, spec["activation"]
             problem = build_problem(r.config, r.config.seed)  # the same training set the network saw
             X, y = np.asarray(problem.X), np.asarray(problem.y)
@@ -57,7 +57,7 @@ def run(spec: dict, size: str, out) -> ExperimentResult:
         best_kernel = float((kern["test_loss"] + kern["stderr"].fillna(0) * 0).min())
         claims.append(Claim(f"NN beats kernels at d={d}", f"NN test loss ≤ 0.1 × best kernel baseline at n = {n_max}",
                             {"nn": nn, "best_kernel": best_kernel, "ratio": nn / best_kernel}, nn <= 0.1 * best_kernel))
-    figs = {f"test_loss_d{d}": experiment_plots.methods_vs_n(df[df.d == d], f"E4: test loss vs n (d = {d}, noise s = {spec['noise_std']})")
+    figs = {f"test_loss_d{d}": plot("methods_vs_n", df[df.d == d], f"E4: test loss vs n (d = {d}, noise s = {spec['noise_std']})")
             for d in spec["dims"]}
     captions = {f"test_loss_d{d}": f"Excess test loss ½E[(f̂ − f*)²] against the number of samples n at d = {d}; error bars: Monte-Carlo standard errors (KRR)."
                 for d in spec["dims"]}

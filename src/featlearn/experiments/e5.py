@@ -8,12 +8,12 @@ import pandas as pd
 
 from featlearn.diagnostics import dual_certificate, great_circles
 from featlearn.diagnostics.sphere import sphere_map
-from featlearn.experiments.base import Claim, ExperimentResult
-from featlearn.report import diagnostic_plots as dp
+from featlearn.experiments.base import Claim, Context, ExperimentResult
+from featlearn.records import plot
 from featlearn.teacher import make_teacher
 
 
-def run(spec: dict, size: str, out) -> ExperimentResult:
+def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
     act, excl = spec["activation"], spec["exclude_deg"]
     rows, figs, captions = [], {}, {}
     for k, pb in enumerate(spec["problems"]):
@@ -30,11 +30,11 @@ def run(spec: dict, size: str, out) -> ExperimentResult:
                      "interpolation_error": interp, "riemannian_grad_at_teachers": grad, "max_abs_away": away.max_abs,
                      "max_abs_ring": away.max_abs_ring, "rho_min": float(decay.rho.min()), "rho_mean": float(decay.rho_mean.mean())})
         name = f"d{pb['d']}_m{pb['m_star']}"
-        figs[f"circles_{name}"] = dp.certificate_circles(great_circles({"constructed η": eta}, teacher, eta.features.even, max_pairs=3),
+        figs[f"circles_{name}"] = plot("certificate_circles", great_circles({"constructed η": eta}, teacher, eta.features.even, max_pairs=3),
                                                          title=f"E5: constructed η on great circles (d = {pb['d']}, m* = {pb['m_star']})")
         captions[f"circles_{name}"] = f"η along great circles through teacher pairs (d = {pb['d']}): ±1 at the teachers, strictly inside ±1 elsewhere."
         if pb["d"] == 3:
-            figs[f"sphere_{name}"] = dp.certificate_sphere(sphere_map(eta, teacher, even=eta.features.even, exclude_deg=excl), even=eta.features.even)
+            figs[f"sphere_{name}"] = plot("certificate_sphere", sphere_map(eta, teacher, even=eta.features.even, exclude_deg=excl), even=eta.features.even)
             captions[f"sphere_{name}"] = "η on the whole sphere S² (d = 3), teachers marked."
     df = pd.DataFrame(rows)
     claims = [

@@ -7,13 +7,13 @@ import pandas as pd
 
 from featlearn.config.schema import NearTeacherInit
 from featlearn.diagnostics import descent_direction, descent_fraction
-from featlearn.experiments.base import Claim, ExperimentResult
-from featlearn.report import diagnostic_plots as dp
+from featlearn.experiments.base import Claim, Context, ExperimentResult
+from featlearn.records import plot
 from featlearn.teacher import make_teacher
 from featlearn.train.init import near_teacher
 
 
-def run(spec: dict, size: str, out) -> ExperimentResult:
+def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
     act = spec["activation"]
     key = jax.random.PRNGKey(0)
     a_star = [(-1.0) ** i for i in range(spec["m_star"])]
@@ -39,8 +39,8 @@ def run(spec: dict, size: str, out) -> ExperimentResult:
     net = near_teacher(jax.random.fold_in(key, 3), t2, 8, NearTeacherInit(angle_deg=pic["angle_deg"], far=2, far_mass=0.05))
     check = descent_direction(net, t2, act, pic["lam"], delta_deg=pic["angle_deg"] + 1.0)
     figs = {
-        "descent_2d": dp.descent_picture_2d(net, t2, check, even=True, title=f"E6: descent direction in d = 2 (λ = {pic['lam']:g})"),
-        "fraction": dp.descent_fraction_plot(fr, title=f"E6: descent direction over {fr.n_probes} random probes per cell (d = {spec['d']})"),
+        "descent_2d": plot("descent_picture_2d", net, t2, check, even=True, title=f"E6: descent direction in d = 2 (λ = {pic['lam']:g})"),
+        "fraction": plot("descent_fraction_plot", fr, title=f"E6: descent direction over {fr.n_probes} random probes per cell (d = {spec['d']})"),
     }
     captions = {"descent_2d": "d = 2: neurons (area ∝ mass, colour = sign), teachers, and the arrows of −∇L_λ and of θ̃ − θ (paper Fig. 1).",
                 "fraction": "Left: fraction of probes in the regime and fraction satisfying the inequality, vs probe angle, per λ. Right: smallest ratio ⟨∇L_λ, θ−θ̃⟩ / (L_λ(θ) − L_λ(θ̃)) (≥ 1 needed)."}

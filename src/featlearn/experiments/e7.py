@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import pandas as pd
 
-from featlearn.experiments.base import Claim, ExperimentResult, run_config
-from featlearn.report import experiment_plots
+from featlearn.experiments.base import Claim, Context, ExperimentResult
+from featlearn.records import plot
 
 
-def run(spec: dict, size: str, out) -> ExperimentResult:
+def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
     an = spec["anneal"]
     steps = an["epochs"] * an["steps_per_epoch"]
-    annealed = run_config(dict(spec["base"], stages=[dict(kind="anneal_weight_decay", **an)]), [], out / "runs")
+    annealed = ctx.run(dict(spec["base"], stages=[dict(kind="anneal_weight_decay", **an)]))
     rows = []
     for lam in spec["lams"]:
         cfg = dict(spec["base"], name=f"{spec['base']['name']}-fixed", stages=[{"kind": "gd", "lr": an["lr"], "lam": lam, "steps": steps}])
-        r = run_config(cfg, [], out / "runs")
+        r = ctx.run(cfg)
         rows.append({"lam": lam, "final_population_loss": r.summary["final_population_loss"], "far_mass": r.summary["far_mass"], "recovered": r.summary["recovered"]})
     df = pd.DataFrame(rows)
     best = df["final_population_loss"].min()
@@ -23,7 +23,7 @@ def run(spec: dict, size: str, out) -> ExperimentResult:
     claims = [Claim("annealing beats every fixed λ", f"annealed final loss < min over fixed λ ∈ {spec['lams']} ({steps} steps each)",
                     {"annealed": ann, "best_fixed": best, "best_fixed_lam": float(df.loc[df['final_population_loss'].idxmin(), 'lam'])}, ann < best)]
     plot_df = df[df["lam"] > 0]
-    figs = {"final_loss_vs_lambda": experiment_plots.final_vs_parameter(
+    figs = {"final_loss_vs_lambda": plot("final_vs_parameter", 
         plot_df, "lam", "final_population_loss", "fixed weight decay λ", "final population loss",
         f"E7: final loss after {steps} steps", hline=ann, hlabel="annealed λ")}
     zero = df[df["lam"] == 0]

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import pandas as pd
 
-from featlearn.experiments.base import Claim, ExperimentResult, run_config
-from featlearn.report import experiment_plots
+from featlearn.experiments.base import Claim, Context, ExperimentResult
+from featlearn.records import plot
 
 
-def run(spec: dict, size: str, out) -> ExperimentResult:
+def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
     lz = spec["lazy"]
     lazy_cfg = {"name": f"E8-{size}-lazy", "teacher": spec["teacher"], "student": {"m": spec["m"]},
                 "init": {"kind": "symmetric", "scale": lz["scale"]}, "stages": [{"kind": "lazy", "lr": lz["lr"], "steps": lz["steps"]}]}
     ann_cfg = {"name": f"E8-{size}-annealed", "teacher": spec["teacher"], "student": {"m": spec["m"]},
                "stages": [{"kind": "one_step"}, {"kind": "fit_second_layer"}, dict(kind="anneal_weight_decay", **spec["anneal"])]}
-    a = run_config(lazy_cfg, [], out / "runs")
-    b = run_config(ann_cfg, [], out / "runs")
+    a = ctx.run(lazy_cfg)
+    b = ctx.run(ann_cfg)
     mv = a.summary["relative_weight_movement"]
     claims = [
         Claim("lazy weights hardly move", "lazy: ‖W − W₀‖_F / ‖W₀‖_F < 0.05", mv, mv < 0.05),
@@ -24,11 +24,11 @@ def run(spec: dict, size: str, out) -> ExperimentResult:
     ]
     labels = ["lazy (NTK)", "annealed three-stage"]
     figs = {
-        "weight_movement": experiment_plots.bars(labels, [mv, b.summary["relative_weight_movement"]], "‖W − W₀‖_F / ‖W₀‖_F",
+        "weight_movement": plot("bars", labels, [mv, b.summary["relative_weight_movement"]], "‖W − W₀‖_F / ‖W₀‖_F",
                                                  "E8: relative first-layer movement", threshold=0.05, threshold_label="5%", logy=True),
-        "loss": experiment_plots.compare_curves({labels[0]: a.metrics, labels[1]: b.metrics}, "population_loss", "population loss",
+        "loss": plot("compare_curves", {labels[0]: a.metrics, labels[1]: b.metrics}, "population_loss", "population loss",
                                                 "E8: loss of the lazy (linearised) model and of the annealed network"),
-        "far_mass": experiment_plots.compare_curves({labels[0]: a.metrics, labels[1]: b.metrics}, "far_mass", "far mass",
+        "far_mass": plot("compare_curves", {labels[0]: a.metrics, labels[1]: b.metrics}, "far_mass", "far mass",
                                                     "E8: mass away from the teacher directions"),
     }
     captions = {"weight_movement": "Relative movement of the first-layer weights from their initialisation (log scale).",

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from featlearn.config import ConfigError
-from featlearn.experiments.base import ExperimentResult, load_spec, sized, timed, write_experiment
+from featlearn.experiments.base import Context, ExperimentResult, load_spec, sized, timed, write_experiment
 
 IDS = ("E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8")
 
@@ -33,15 +33,15 @@ def check_ids(ids) -> list[str]:
     return [i.upper() for i in ids]
 
 
-def reproduce(exp_id: str, size: str, out: Path, on_done: Optional[Callable] = None) -> ExperimentResult:
-    """Run one experiment at `size` and write its folder `out/<id>-<size>`."""
+def reproduce(exp_id: str, size: str, out: Path, run_writer: Optional[Callable] = None) -> tuple[ExperimentResult, Path, dict]:
+    """Run one experiment at `size`; write its runs and data into `out/<id>-<size>`.
+
+    Returns (result, folder, spec): the report layer draws `result.figures` and report.html."""
     spec = load_spec(exp_id)
     settings = sized(spec, size)
     mod = importlib.import_module(f"featlearn.experiments.{exp_id.lower()}")
     folder = Path(out) / f"{exp_id}-{size}"
-    res = timed(lambda: mod.run(settings, size, folder))
+    res = timed(lambda: mod.run(settings, size, Context(folder, run_writer)))
     res.title = spec.get("title", exp_id)
-    write_experiment(folder, res, spec)
-    if on_done:
-        on_done(res, folder)
-    return res
+    write_experiment(folder, res)
+    return res, folder, spec

@@ -1,7 +1,7 @@
 """Closed-form Gaussian kernels of two-layer networks and their independent references."""
 
 from featlearn.gaussian.activations import ACTIVATIONS, Activation, get_activation
-from featlearn.gaussian.kernels import h, safe_norm
+from featlearn.gaussian.kernels import h, safe_norm, unit_rows
 
 
 def kernel(activation, U, V):
@@ -23,4 +23,4 @@ def kernel(activation, U, V):
     return get_activation(activation).kernel(U, V)
 
 
-__all__ = ["ACTIVATIONS", "Activation", "get_activation", "h", "kernel", "safe_norm"]
+__all__ = ["ACTIVATIONS", "Activation", "get_activation", "h", "kernel", "safe_norm", "unit_rows"]

@@ -101,6 +101,13 @@ def _safe_norm_jvp(primals, tangents):
     return r, jnp.where(pos, jnp.sum(x * dx, axis=-1) / safe_r, 0.0)
 
 
+def unit_rows(W):
+    """Each row of W divided by its norm; zero rows stay zero (no NaN, zero derivative there)."""
+    r = safe_norm(W)[..., None]
+    pos = r > 0
+    return jnp.where(pos, W / jnp.where(pos, r, 1.0), 0.0)
+
+
 class ArcCosCoefficients(NamedTuple):
     """(A, B, D) of g(c) = A·h(c) + B·c + D in eq. (1) of this module."""
 

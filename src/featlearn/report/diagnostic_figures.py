@@ -1,15 +1,10 @@
-"""The diagnostic figures added to every run: alignment heatmap, neurons on teacher planes, η on great
-circles (empirical η_λ and the constructed η), the Hessian spectrum, and for d = 2 the paper's Fig. 1."""
+"""The diagnostic figures of a run, drawn from its `Diagnostics` record: alignment heatmap, neurons on
+teacher planes, η on great circles (empirical η_λ and the constructed η), the Hessian spectrum, and for
+d = 2 the paper's Fig. 1. Nothing is computed here."""
 
 from __future__ import annotations
 
-import jax
-import numpy as np
-
-from featlearn.diagnostics import alignment, descent_direction, dual_certificate, empirical_certificate, great_circles, hessian_spectrum
-from featlearn.diagnostics.features import feature_kernel
 from featlearn.report import diagnostic_plots as dp
-from featlearn.train.summary import final_weight_decay
 
 CAPTIONS = {
     "alignment": "|cos| between every neuron and every teacher (neurons sorted by nearest teacher), with each neuron's angle to its nearest teacher and its mass.",
@@ -20,28 +15,17 @@ CAPTIONS = {
 }
 
 
-def run_diagnostic_figures(result, max_hessian_params: int = 3000) -> dict:
-    p, t, cfg = result.params, result.teacher, result.config
-    act = cfg.teacher.activation
-    even = feature_kernel(act, p.has_head).even
-    al = alignment(p, t, act, delta_deg=cfg.metrics.delta_deg, mass_tol=cfg.metrics.mass_tol)
+def run_diagnostic_figures(result) -> dict:
+    """name → Figure from `result.diagnostics` (a `Diagnostics` record) and the final parameters."""
+    p, t, name, diag = result.params, result.teacher, result.config.name, result.diagnostics
     figs = {
-        "alignment": dp.alignment_heatmap(al, title=f"{cfg.name}: alignment with the teacher"),
-        "teacher_plane": dp.teacher_plane(p, t, even=even, title=f"{cfg.name}: neurons on teacher planes"),
+        "alignment": dp.alignment_heatmap(diag.alignment, title=f"{name}: alignment with the teacher"),
+        "teacher_plane": dp.teacher_plane(p, t, even=diag.even, title=f"{name}: neurons on teacher planes"),
     }
-    lam = final_weight_decay(cfg)
-    if t.W.shape[0] >= 2 and act != "erf":
-        fns = {}
-        if lam is not None:
-            eta_lam = empirical_certificate(p, t, act, lam)
-            fns[f"empirical η_λ (λ = {lam:.2g})"] = lambda U: np.asarray(eta_lam(jax.numpy.asarray(U)))
-        eta = dual_certificate(t, act, head=p.has_head)
-        fns["constructed η" + ("" if eta.claimed else " (not claimed for this σ)")] = eta
-        figs["certificate"] = dp.certificate_circles(great_circles(fns, t, even, max_pairs=3))
-    spec = hessian_spectrum(p, t, act, lam or 0.0, max_params=max_hessian_params)
-    if spec.eigenvalues is not None:
-        figs["hessian"] = dp.hessian_spectrum_plot(spec, title=f"{cfg.name}: Hessian spectrum of L_λ (λ = {lam or 0:.2g})")
-    if t.W.shape[1] == 2 and not p.has_head:
-        check = descent_direction(p, t, act, lam or 0.0, delta_deg=cfg.metrics.delta_deg)
-        figs["descent_2d"] = dp.descent_picture_2d(p, t, check, even=even)
+    if diag.circles:
+        figs["certificate"] = dp.certificate_circles(diag.circles)
+    if diag.hessian is not None and diag.hessian.eigenvalues is not None:
+        figs["hessian"] = dp.hessian_spectrum_plot(diag.hessian, title=f"{name}: Hessian spectrum of L_λ (λ = {diag.lam or 0:.2g})")
+    if diag.descent is not None:
+        figs["descent_2d"] = dp.descent_picture_2d(p, t, diag.descent, even=diag.even)
     return figs

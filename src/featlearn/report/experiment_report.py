@@ -6,7 +6,9 @@ from pathlib import Path
 
 import yaml
 
+from featlearn.io import atomic_save_figure, atomic_write_text
 from featlearn.report import html
+from featlearn.report.plots import draw
 
 
 def render_experiment_report(out_dir: Path, res, spec: dict) -> str:
@@ -25,3 +27,15 @@ def render_experiment_report(out_dir: Path, res, spec: dict) -> str:
         ("Spec", html.pre(yaml.safe_dump(spec, sort_keys=False))),
     ]
     return html.page(f"{res.id}: {res.title}", sections)
+
+
+def write_experiment_report(out_dir: Path, res, spec: dict) -> Path:
+    """Draw the experiment's figures (its `PlotSpec`s) into figures/ and write report.html."""
+    out_dir = Path(out_dir)
+    figdir = out_dir / "figures"
+    figdir.mkdir(parents=True, exist_ok=True)
+    for name, fig in res.figures.items():
+        atomic_save_figure(figdir / f"{name}.png", draw(fig))
+    path = out_dir / "report.html"
+    atomic_write_text(path, render_experiment_report(out_dir, res, spec))
+    return path

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from featlearn.config import dump_yaml
+from featlearn.config import config_yaml
 from featlearn.io import atomic_save_figure, atomic_write_text
+from featlearn.records import SUMMARY_KEYS
 from featlearn.report import html, run_plots
+
+SUMMARY_FIELDS = tuple(k for k in SUMMARY_KEYS if k not in ("per_teacher", "stages", "critical_point"))
 
 CAPTIONS = {
     "loss_lambda": "Exact population loss (solid), training objective L_λ (dashed) and weight decay λ (red) against the step; dotted lines mark the stages.",
@@ -37,21 +40,19 @@ def run_figures(result) -> dict:
 
 def render_run_report(run_dir: Path, result) -> str:
     s = result.summary
-    top = {k: s.get(k) for k in ("status", "final_population_loss", "recovered", "max_angle_deg", "far_mass", "certificate_sup",
-                                  "certificate_lambda", "recovery_error", "relative_weight_movement", "wall_seconds", "config_digest", "featlearn_version")}
-    if "message" in s:
-        top["message"] = s["message"]
+    top = {k: s[k] for k in SUMMARY_FIELDS if s[k] is not None}
     sections = [
         ("Summary", html.table([{"field": k, "value": v} for k, v in top.items()])),
         ("Teachers", html.table(s.get("per_teacher", []))),
         ("Stages", html.table(s.get("stages", []), ["name", "steps", "start_loss", "end_loss", "seconds"])),
         ("Figures", html.figures(Path(run_dir) / "figures", _captions())),
-        ("Config", html.pre(dump_yaml(result.config))),
+        ("Config", html.pre(config_yaml(result.config))),
     ]
     return html.page(f"featlearn run {Path(run_dir).name}", sections)
 
 
-def write_run_figures_and_report(run_dir: Path, result) -> None:
+def write_run_report(run_dir: Path, result) -> None:
+    """Draw the figures of a run (from its metrics and `Diagnostics`) and write report.html (a `Writer`)."""
     figdir = Path(run_dir) / "figures"
     figdir.mkdir(exist_ok=True)
     for name, fig in run_figures(result).items():

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Optional
-
 import pandas as pd
 import yaml
 
@@ -58,16 +56,10 @@ def render_sweep_report(folder: Path, spec, df: pd.DataFrame) -> str:
     return html.page(f"featlearn sweep {spec.name}", sections)
 
 
-def write_sweep_report(folder: Path, spec=None, df: Optional[pd.DataFrame] = None) -> Path:
-    """Write figures/*.png and report.html of a sweep folder (reading sweep.yaml / results.parquet when
-    `spec` / `df` are not given); returns the report's path."""
-    from featlearn.sweep.grid import parse_sweep
-
+def write_sweep_report(folder: Path, spec, df: pd.DataFrame) -> Path:
+    """Write figures/*.png and report.html of a sweep folder from its spec (`SweepSpec`) and results
+    table; returns the report's path."""
     folder = Path(folder)
-    if spec is None:
-        spec = parse_sweep(yaml.safe_load((folder / "sweep.yaml").read_text(encoding="utf-8")), where=folder)
-    if df is None:
-        df = pd.read_parquet(folder / "results.parquet")
     figdir = folder / "figures"
     figdir.mkdir(exist_ok=True)
     for old in figdir.glob("metrics_vs_*.png"):

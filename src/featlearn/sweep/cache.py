@@ -13,17 +13,16 @@ import traceback
 from pathlib import Path
 from typing import Optional
 
-import featlearn
-from featlearn.config import RunConfig, digest, validate
+from featlearn.config import RunConfig, config_yaml, digest, run_dir_name, validate
 from featlearn.io import atomic_write_json, atomic_write_text
+from featlearn.records import RunStatus
+from featlearn.train.summary import unfinished_summary
 
-FINISHED = ("ok", "diverged")
+FINISHED = tuple(s.value for s in RunStatus if s.finished)
 
 
 def run_dir(runs_dir: str | Path, cfg: RunConfig) -> Path:
     """`runs_dir/<name>-<digest[:10]>`."""
-    from featlearn.config import run_dir_name
-
     return Path(runs_dir) / run_dir_name(cfg)
 
 
@@ -44,25 +43,6 @@ def cached_summary(runs_dir: str | Path, cfg: RunConfig, dg: str | None = None) 
     return s
 
 
-def failed_summary(cfg: RunConfig, message: str, wall_seconds: float | None = None) -> dict:
-    """summary.json of a run that raised: status "failed", its message, no metrics (same keys as a run's)."""
-    return {
-        "status": "failed",
-        "message": " ".join(str(message).split()) or "failed",
-        "final_population_loss": None,
-        "recovered": None,
-        "max_angle_deg": None,
-        "far_mass": None,
-        "per_teacher": [],
-        "certificate_sup": None,
-        "relative_weight_movement": None,
-        "stages": [],
-        "wall_seconds": wall_seconds,
-        "config_digest": digest(cfg),
-        "featlearn_version": featlearn.__version__,
-    }
-
-
 def error_message(exc: BaseException) -> str:
     """`Type: message` on one line."""
     text = " ".join(str(exc).split())
@@ -71,21 +51,19 @@ def error_message(exc: BaseException) -> str:
 
 def record_failure(runs_dir: str | Path, config: RunConfig | dict, exc_or_message, wall_seconds: float | None = None) -> dict:
     """Write config.yaml, summary.json (status "failed") and, for an exception, error.txt with its traceback."""
-    from featlearn.config import dump_yaml
-
     cfg = config if isinstance(config, RunConfig) else validate(config)
     d = run_dir(runs_dir, cfg)
     d.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(d / "config.yaml", dump_yaml(cfg))
+    atomic_write_text(d / "config.yaml", config_yaml(cfg))
     if isinstance(exc_or_message, BaseException):
         message = error_message(exc_or_message)
         tb = "".join(traceback.format_exception(type(exc_or_message), exc_or_message, exc_or_message.__traceback__))
         atomic_write_text(d / "error.txt", tb)
     else:
         message = str(exc_or_message)
-    summary = failed_summary(cfg, message, wall_seconds)
+    summary = unfinished_summary(cfg, RunStatus.FAILED, message, wall_seconds).to_dict()
     atomic_write_json(d / "summary.json", summary)
     return summary
 
 
-__all__ = ["FINISHED", "cached_summary", "error_message", "failed_summary", "read_summary", "record_failure", "run_dir"]
+__all__ = ["FINISHED", "cached_summary", "error_message", "read_summary", "record_failure", "run_dir"]

@@ -66,8 +66,6 @@ def _setup_worker(jax_cache: Optional[str]) -> None:
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
     import jax
 
-    import featlearn  # noqa: F401  (switches on float64)
-
     if jax.config.jax_platforms != "cpu":
         with contextlib.suppress(Exception):
             jax.config.update("jax_platforms", "cpu")
@@ -78,9 +76,11 @@ def _setup_worker(jax_cache: Optional[str]) -> None:
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
 
 
-def execute(configs: Sequence[dict], runs_dir: str, batch: bool = False, jax_cache: Optional[str] = None, worker: bool = False) -> list[dict]:
-    """Run configs (plain dicts) into `runs_dir`; return their summary dicts. A run that raises is recorded
-    as failed; a batch that raises falls back to one run per config, so each failure is its own."""
+def execute(configs: Sequence[dict], runs_dir: str, batch: bool = False, jax_cache: Optional[str] = None, worker: bool = False,
+            writer=None) -> list[dict]:
+    """Run configs (plain dicts) into `runs_dir`; return their summary dicts. A batch (configs equal but
+    for the seed) runs as one `run_seeds` call that writes every seed's run directory. A run that raises
+    is recorded as failed; a batch that raises falls back to one run per config, so each failure is its own."""
     import featlearn.train as train
     from featlearn.config import validate
     from featlearn.sweep.cache import record_failure
@@ -92,17 +92,16 @@ def execute(configs: Sequence[dict], runs_dir: str, batch: bool = False, jax_cac
         cache = compile_cache(jax_cache)
     with cache:
         if batch and len(configs) > 1:
-            from featlearn.sweep.batch import run_batch
-
+            cfgs = [validate(c) for c in configs]
             try:
-                return [r.summary for r in run_batch([validate(c) for c in configs], runs_dir)]
+                return [r.summary.to_dict() for r in train.run_seeds(cfgs[0], [c.seed for c in cfgs], out=runs_dir, writer=writer)]
             except Exception:  # noqa: BLE001 - rerun one by one: each run records its own error
                 pass
         out = []
         for c in configs:
             t0 = time.perf_counter()
             try:
-                out.append(dict(train.run(c, out=runs_dir).summary))
+                out.append(train.run(c, out=runs_dir, writer=writer).summary.to_dict())
             except Exception as exc:  # noqa: BLE001 - a failing run is recorded and the sweep goes on
                 out.append(record_failure(runs_dir, c, exc, time.perf_counter() - t0))
         return out
@@ -119,11 +118,11 @@ class InProcessExecutor:
     def __exit__(self, *exc):
         return False
 
-    def map(self, tasks: Sequence[Task], runs_dir: Path, jax_cache: Optional[str] = None) -> Iterator[tuple[Task, object]]:
+    def map(self, tasks: Sequence[Task], runs_dir: Path, jax_cache: Optional[str] = None, writer=None) -> Iterator[tuple[Task, object]]:
         """Yield (task, list of summaries) as tasks finish."""
         with compile_cache(jax_cache):
             for t in tasks:
-                yield t, execute(list(t.configs), str(runs_dir), t.batch)
+                yield t, execute(list(t.configs), str(runs_dir), t.batch, writer=writer)
 
 
 _ADDRESS = re.compile(r"^(tcp|tls|ucx|ws|wss|inproc)://\S+$")
@@ -169,7 +168,7 @@ class DaskExecutor:
         self.client = self.cluster = None
         return False
 
-    def map(self, tasks: Sequence[Task], runs_dir: Path, jax_cache: Optional[str] = None) -> Iterator[tuple[Task, object]]:
+    def map(self, tasks: Sequence[Task], runs_dir: Path, jax_cache: Optional[str] = None, writer=None) -> Iterator[tuple[Task, object]]:
         """Yield (task, list of summaries) or (task, exception) as tasks finish, in completion order."""
         from distributed import as_completed
 
@@ -177,7 +176,7 @@ class DaskExecutor:
         futures = {}
         for t in tasks:
             key = f"featlearn-run-{t.configs[0]['name']}-{t.indices[0]}-{tag}"
-            fut = self.client.submit(execute, list(t.configs), str(Path(runs_dir).resolve()), t.batch, jax_cache, True,
+            fut = self.client.submit(execute, list(t.configs), str(Path(runs_dir).resolve()), t.batch, jax_cache, True, writer,
                                      key=key, pure=False, retries=self.retries)
             futures[fut] = t
         for fut in as_completed(list(futures), loop=self.client.loop):

@@ -24,12 +24,12 @@ from typing import Any, Mapping
 
 import yaml
 
-from featlearn.config import ConfigError, RunConfig, apply_overrides, digest, read_yaml, run_dir_name, validate
-from featlearn.config.io import config_to_dict
+from featlearn.config import ConfigError, RunConfig, apply_overrides, config_to_dict, digest, read_yaml, run_dir_name, validate
+from featlearn.records import SCALAR_KEYS
 
 SWEEP_KEYS = ("name", "base", "grid", "metrics")
 # Summary fields the sweep report can plot (numbers, or booleans shown as a fraction).
-METRICS = ("final_population_loss", "far_mass", "recovered", "max_angle_deg", "relative_weight_movement", "certificate_sup", "wall_seconds")
+METRICS = SCALAR_KEYS
 DEFAULT_METRICS = ("final_population_loss", "far_mass", "recovered", "max_angle_deg")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
 

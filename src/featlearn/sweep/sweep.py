@@ -1,4 +1,4 @@
-"""`run_sweep`: expand a sweep, skip finished runs, execute the rest, collect results.parquet and report.html.
+"""`run_sweep`: expand a sweep, skip finished runs, execute the rest, collect results.parquet.
 
 The sweep folder `<out>/<name>/` holds::
 
@@ -23,6 +23,7 @@ import yaml
 
 from featlearn.config import ConfigError, digest
 from featlearn.io import atomic_write_parquet, atomic_write_text
+from featlearn.records import SUMMARY_KEYS
 from featlearn.sweep.cache import cached_summary, error_message, record_failure
 from featlearn.sweep.executors import InProcessExecutor, Task
 from featlearn.sweep.grid import GridPoint, SweepSpec, expand, load_sweep
@@ -81,8 +82,7 @@ def flatten(tree, prefix: str = "") -> dict:
     return out
 
 
-SUMMARY_COLUMNS = ("status", "message", "final_population_loss", "recovered", "max_angle_deg", "far_mass", "certificate_sup",
-                   "relative_weight_movement", "wall_seconds", "config_digest", "featlearn_version", "per_teacher", "stages")
+SUMMARY_COLUMNS = SUMMARY_KEYS  # every key of the Summary record, in its order
 
 
 def results_frame(points: Sequence[GridPoint], summaries: Sequence[dict]) -> pd.DataFrame:
@@ -116,6 +116,7 @@ def run_sweep(
     batch_seeds: bool = False,
     jax_cache: Optional[str] = "auto",
     progress: Optional[Progress] = None,
+    writer=None,
 ) -> SweepResult:
     """Run every grid point of a sweep that has no finished run directory yet; write results and report.
 
@@ -126,6 +127,8 @@ def run_sweep(
       batch_seeds: run points that differ only in `seed` as one vmapped computation.
       jax_cache: persistent compilation cache folder; "auto": `default_jax_cache(out)`; None: off.
       progress: callback (done, total, point, summary) after each finished point (point None at start).
+      writer: draws each run's figures and report (a module-level function, so Dask can ship it);
+        None: data files only. The sweep's own report is drawn by the caller (`featlearn.workflows`).
 
     Returns:
       `SweepResult`.
@@ -151,7 +154,7 @@ def run_sweep(
         done = len(points) - len(todo)
         if progress:
             progress(done, len(points), None, None)
-        for task, res in executor.map(make_tasks(todo, batch_seeds), runs_dir, jax_cache):
+        for task, res in executor.map(make_tasks(todo, batch_seeds), runs_dir, jax_cache, writer):
             if isinstance(res, BaseException):
                 msg = f"task lost: {error_message(res)}"
                 res = [record_failure(runs_dir, points[i].config, msg) for i in task.indices]
@@ -162,10 +165,29 @@ def run_sweep(
                     progress(done, len(points), points[i], s)
     df = results_frame(points, summaries)
     atomic_write_parquet(folder / "results.parquet", df)
-    from featlearn.report.sweep_report import write_sweep_report
-
-    write_sweep_report(folder, spec, df)
     return SweepResult(spec, points, summaries, df, folder, len(todo))
 
 
-__all__ = ["SweepResult", "flatten", "make_tasks", "results_frame", "run_sweep"]
+
+
+def load_sweep_folder(folder: str | Path) -> tuple[SweepSpec, pd.DataFrame]:
+    """The spec (sweep.yaml) and results table (results.parquet) of a sweep folder; a malformed folder is
+    a one-line `ConfigError` naming the file."""
+    from featlearn.sweep.grid import parse_sweep
+
+    folder = Path(folder)
+    for name in ("sweep.yaml", "results.parquet"):
+        if not (folder / name).is_file():
+            raise ConfigError(f"DIR: {folder} is not a sweep folder (missing {name})")
+    try:
+        spec = parse_sweep(yaml.safe_load((folder / "sweep.yaml").read_text(encoding="utf-8")), where=folder)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"DIR: {folder / 'sweep.yaml'} cannot be read ({type(exc).__name__})") from None
+    try:
+        df = pd.read_parquet(folder / "results.parquet")
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"DIR: {folder / 'results.parquet'} cannot be read ({type(exc).__name__})") from None
+    return spec, df
+
+
+__all__ = ["SweepResult", "flatten", "load_sweep_folder", "make_tasks", "results_frame", "run_sweep"]

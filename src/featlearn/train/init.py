@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from featlearn.config.schema import NearTeacherInit, RandomInit, SymmetricInit
+from featlearn.config.schema import NearTeacherInit
 from featlearn.model import Params
 from featlearn.train.problem import Problem, Static
 
@@ -57,17 +57,18 @@ def near_teacher(key, teacher: Params, m: int, cfg: NearTeacherInit) -> Params:
     return Params(a, W)
 
 
+# init kind → (config, problem, static, key) -> Params; the kinds are those of `featlearn.config.schema.INITS`.
+INITIALISERS = {
+    "symmetric": lambda cfg, problem, static, key: symmetric(key, static.m, static.d, cfg.scale, problem.teacher.W.dtype),
+    "random": lambda cfg, problem, static, key: random(key, static.m, static.d, cfg.a_scale, cfg.w_scale, problem.teacher.W.dtype),
+    "near_teacher": lambda cfg, problem, static, key: near_teacher(key, problem.teacher, static.m, cfg),
+}
+
+
 def initialise(cfg, problem: Problem, static: Static, key) -> Params:
-    """Dispatch on the init config; adds a zero linear head when the student has one."""
+    """The initialisation of `cfg.kind`; adds a zero linear head when the student has one."""
     dtype = problem.teacher.W.dtype
-    if isinstance(cfg, SymmetricInit):
-        p = symmetric(key, static.m, static.d, cfg.scale, dtype)
-    elif isinstance(cfg, RandomInit):
-        p = random(key, static.m, static.d, cfg.a_scale, cfg.w_scale, dtype)
-    elif isinstance(cfg, NearTeacherInit):
-        p = near_teacher(key, problem.teacher, static.m, cfg)
-    else:  # pragma: no cover - the schema admits no other kind
-        raise TypeError(type(cfg))
+    p = INITIALISERS[cfg.kind](cfg, problem, static, key)
     if static.head:
         p = p._replace(c=jnp.zeros((), dtype), v=jnp.zeros((static.d,), dtype))
     return p

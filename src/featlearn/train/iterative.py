@@ -1,4 +1,4 @@
-"""What an iterative stage provides to the compiled loop (`featlearn.train.loop`)."""
+"""What a stage builder returns: an `Iterative` (run by the compiled loop, `featlearn.train.loop`) or a `OneShot`."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ class Iterative(NamedTuple):
     step: Callable
     lam: Callable
     model_loss: Optional[Callable] = None
+    lr: Optional[float] = None  # the step size (recorded in the stage log)
 
 
 def tree_norm(tree: Any) -> jax.Array:
@@ -37,3 +38,10 @@ def tree_norm(tree: Any) -> jax.Array:
 
 def tree_all_finite(tree: Any) -> jax.Array:
     return jnp.all(jnp.asarray([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)]))
+
+
+class OneShot(NamedTuple):
+    """A one-shot stage: `apply(params, key, problem) -> (params, info)`; `info` may hold `grad_norm`
+    and `below_threshold` (per seed, as arrays)."""
+
+    apply: Callable

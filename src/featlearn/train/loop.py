@@ -15,7 +15,7 @@ import jax.numpy as jnp
 
 from featlearn.train.iterative import Iterative, tree_all_finite
 
-RUNNING, DONE, DIVERGED = 0, 1, 2
+RUNNING, DONE, DIVERGED, FAILED = 0, 1, 2, 3
 
 # Seeds are vectorised (vmap) in blocks of this many, the blocks run one after another inside the same
 # compiled computation (lax.map). On a CPU a block's working set stays in cache, which a full vmap over

@@ -15,7 +15,7 @@ from featlearn.objective import empirical_loss, optimal_head, population_loss, w
 from featlearn.teacher import make_teacher
 
 # Sub-keys of a run's base key PRNGKey(seed): one per purpose, so stages never reuse randomness.
-TEACHER, DATA, INIT, STAGE0 = 0, 1, 2, 100
+TEACHER, DATA, INIT, TEST, CERTIFICATE, STAGE0 = 0, 1, 2, 3, 7, 100
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,6 @@ class Static:
     head: bool
     m: int
     d: int
-    m_star: int
     noise_std: float
     delta_deg: float
     mass_tol: float
@@ -35,7 +34,7 @@ class Static:
     @classmethod
     def from_config(cls, cfg: RunConfig) -> "Static":
         t = cfg.teacher
-        return cls(t.activation, cfg.data.mode, cfg.student.head, cfg.student.m, t.d, t.m_star, t.noise_std, cfg.metrics.delta_deg, cfg.metrics.mass_tol)
+        return cls(t.activation, cfg.data.mode, cfg.student.head, cfg.student.m, t.d, t.noise_std, cfg.metrics.delta_deg, cfg.metrics.mass_tol)
 
 
 class Problem(NamedTuple):
@@ -45,6 +44,12 @@ class Problem(NamedTuple):
     key: jax.Array
     X: Optional[jax.Array] = None
     y: Optional[jax.Array] = None
+
+
+def test_data(cfg: RunConfig, problem: Problem):
+    """`data.n_test` fresh samples of the seed (empirical mode's test set; its own sub-key)."""
+    t = cfg.teacher
+    return sample_data(problem.teacher, t.activation, cfg.data.n_test, jax.random.fold_in(problem.key, TEST), t.noise_std)
 
 
 def dtype_of(cfg: RunConfig):

@@ -1,15 +1,27 @@
-"""The run directory (DESIGN §4.2): config.yaml, summary.json, metrics.parquet, final.npz,
-checkpoint.npz, figures/*.png, report.html. Every file is written atomically."""
+"""The run directory (DESIGN §4.2): config.yaml, summary.json, metrics.parquet, final.npz, init.npz,
+checkpoint.npz, error.txt (a failed run), and what a writer adds (figures/*.png, report.html).
+Every file is written atomically; `load_run` reads a finished run directory back.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Callable, Optional
 
+import jax.numpy as jnp
 import numpy as np
+import pandas as pd
 
-from featlearn.config import ConfigError, RunConfig, dump_yaml, run_dir_name
-from featlearn.io import atomic_save_npz, atomic_write_json, atomic_write_parquet, atomic_write_text
+from featlearn.config import ConfigError, RunConfig, config_yaml, read_yaml, run_dir_name, validate
+from featlearn.io import atomic_save_npz, atomic_write_json, atomic_write_parquet, atomic_write_text, load_npz
+from featlearn.model import Params
+from featlearn.records import Summary
 from featlearn.train import checkpoint
+
+# Called with (run_dir, RunResult) after the data files are written: draws figures and report.html.
+Writer = Callable[[Path, "object"], None]
+FILES = ("config.yaml", "summary.json", "metrics.parquet", "final.npz")
 
 
 def prepare_run_dir(cfg: RunConfig, out, resume: bool) -> Path:
@@ -30,23 +42,72 @@ def prepare_run_dir(cfg: RunConfig, out, resume: bool) -> Path:
         stale.unlink(missing_ok=True)
     if not resume:
         (run_dir / checkpoint.NAME).unlink(missing_ok=True)
-    atomic_write_text(run_dir / "config.yaml", dump_yaml(cfg))
+    atomic_write_text(run_dir / "config.yaml", config_yaml(cfg))
     return run_dir
 
 
-def final_arrays(result) -> dict:
-    p, t = result.params, result.teacher
-    arrays = {"a": p.a, "W": p.W, "teacher_a": t.a, "teacher_W": t.W}
+def params_arrays(p: Params, prefix: str = "") -> dict:
+    arrays = {f"{prefix}a": p.a, f"{prefix}W": p.W}
     if p.c is not None:
-        arrays.update(head_c=p.c, head_v=p.v)
+        arrays.update({f"{prefix}c" if prefix else "head_c": p.c, f"{prefix}v" if prefix else "head_v": p.v})
     return {k: np.asarray(v) for k, v in arrays.items()}
 
 
-def write_run_dir(run_dir: Path, result) -> None:
-    """Write the results of a finished run (the checkpoint is kept as the latest state)."""
-    from featlearn.report.run_report import write_run_figures_and_report
+def final_arrays(result) -> dict:
+    """final.npz: a, W, teacher_a, teacher_W (+ head_c, head_v)."""
+    return {**params_arrays(result.params), "teacher_a": np.asarray(result.teacher.a), "teacher_W": np.asarray(result.teacher.W)}
 
+
+def write_run_dir(run_dir: Path, result, writer: Optional[Writer] = None) -> None:
+    """Write a finished run's data files, then (optionally) its figures and report through `writer`."""
+    run_dir = Path(run_dir)
     atomic_write_parquet(run_dir / "metrics.parquet", result.metrics)
     atomic_save_npz(run_dir / "final.npz", final_arrays(result))
-    write_run_figures_and_report(run_dir, result)
-    atomic_write_json(run_dir / "summary.json", result.summary)
+    if result.traceback:
+        atomic_write_text(run_dir / "error.txt", result.traceback)
+    atomic_write_json(run_dir / "summary.json", result.summary.to_dict())
+    if writer is not None:
+        writer(run_dir, result)
+
+
+def _params(z: dict, prefix: str = "") -> Params:
+    p = Params(jnp.asarray(z[f"{prefix}a"]), jnp.asarray(z[f"{prefix}W"]))
+    if "head_c" in z and not prefix:
+        p = p._replace(c=jnp.asarray(z["head_c"]), v=jnp.asarray(z["head_v"]))
+    return p
+
+
+def load_run(run_dir) -> "object":
+    """Read a finished run directory back into a `RunResult` (refuses a malformed folder with one line
+    naming the file)."""
+    from featlearn.train.run import RunResult
+
+    run_dir = Path(run_dir)
+    for name in FILES:
+        if not (run_dir / name).is_file():
+            raise ConfigError(f"DIR: {run_dir} is not a finished run directory (missing {name})")
+    cfg = validate(read_yaml(run_dir / "config.yaml"))
+    try:
+        z = load_npz(run_dir / "final.npz")
+        params, teacher = _params(z), Params(jnp.asarray(z["teacher_a"]), jnp.asarray(z["teacher_W"]))
+    except (OSError, ValueError, KeyError, EOFError) as exc:
+        raise ConfigError(f"DIR: {run_dir / 'final.npz'} cannot be read ({type(exc).__name__})") from None
+    m, d = cfg.student.m, cfg.teacher.d
+    if params.W.shape != (m, d) or params.a.shape != (m,) or teacher.W.shape != (cfg.teacher.m_star, d):
+        raise ConfigError(f"DIR: {run_dir / 'final.npz'} has shapes a {params.a.shape}, W {params.W.shape}, teacher_W {teacher.W.shape}; "
+                          f"config.yaml says m = {m}, d = {d}, m_star = {cfg.teacher.m_star}")
+    try:
+        summary = Summary.from_dict(json.loads((run_dir / "summary.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError) as exc:
+        raise ConfigError(f"DIR: {run_dir / 'summary.json'} is not a featlearn summary ({' '.join(str(exc).split())})") from None
+    try:
+        metrics = pd.read_parquet(run_dir / "metrics.parquet")
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"DIR: {run_dir / 'metrics.parquet'} cannot be read ({type(exc).__name__})") from None
+    init = None
+    if (run_dir / "init.npz").is_file():
+        init = _params(load_npz(run_dir / "init.npz"))
+    return RunResult(cfg, summary, params, teacher, metrics, out_dir=run_dir, init=init)
+
+
+__all__ = ["FILES", "Writer", "final_arrays", "load_run", "params_arrays", "prepare_run_dir", "write_run_dir"]

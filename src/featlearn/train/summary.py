@@ -1,76 +1,79 @@
-"""summary.json of a run (DESIGN §4.2), with the global-optimality check of DESIGN §1.5."""
+"""The `Summary` of one seed's run (DESIGN §4.2, §7.2) from its final state and its `Diagnostics`."""
 
 from __future__ import annotations
 
-import jax
+from typing import Optional
+
 import numpy as np
 
-import featlearn
+from featlearn._version import __version__
 from featlearn.config import RunConfig, digest
-from featlearn.config.schema import GD, AnnealWeightDecay
-from featlearn.diagnostics import alignment, certificate_sup, certificate_support_gap
-from featlearn.train.loop import DIVERGED
-from featlearn.train.problem import model_loss
+from featlearn.diagnostics import Diagnostics
+from featlearn.records import RunStatus, StageLog, Summary
 
 
-def diverged_message(stage_logs: list, cfg: RunConfig, seed_index: int = 0) -> str:
-    hit = [s for s in stage_logs if s.get("diverged", [False] * (seed_index + 1))[seed_index]]
-    last = hit[0] if hit else (stage_logs[-1] if stage_logs else {"index": 0, "name": cfg.stages[0].kind})
-    st = cfg.stages[last["index"]]
+def diverged_message(stage_logs: list[StageLog], cfg: RunConfig) -> str:
+    """Which stage diverged, and the step size to lower."""
+    hit = [s for s in stage_logs if s.diverged]
+    last = hit[0] if hit else (stage_logs[-1] if stage_logs else None)
+    index = last.index if last else 0
+    st = cfg.stages[index]
     lr = getattr(st, "lr", None)
-    hint = f"; try a smaller stages.{last['index']}.lr (now {lr})" if lr is not None else ""
-    return f"stage {last['index']} ({last['name']}) diverged: the loss or the parameters became non-finite{hint}"
+    hint = f"; try a smaller stages.{index}.lr (now {lr})" if lr is not None else ""
+    return f"stage {index} ({st.kind}) diverged: the loss or the parameters became non-finite{hint}"
 
 
-def final_weight_decay(cfg: RunConfig) -> float | None:
-    """λ of the last weight-decay stage at its end (anneal: λ₀·factor^(epochs−1); gd: its λ), or None."""
-    for st in reversed(cfg.stages):
-        if isinstance(st, AnnealWeightDecay):
-            return st.lam0 * st.factor ** (st.epochs - 1)
-        if isinstance(st, GD) and st.lam > 0:
-            return st.lam
-    return None
+def relative_movement(W, W0) -> Optional[float]:
+    """‖W − W₀‖_F / ‖W₀‖_F (None when W₀ = 0)."""
+    W, W0 = np.asarray(W, float), np.asarray(W0, float)
+    n0 = float(np.linalg.norm(W0))
+    return float(np.linalg.norm(W - W0)) / n0 if n0 > 0 else None
 
 
-def build_summary(cfg: RunConfig, params, problem, static, status: int, stage_logs: list, wall: float, seed_index: int = 0, W0=None) -> dict:
-    """The summary record of one seed: status, final loss, recovery metrics, certificate, stage records."""
-    teacher = problem.teacher
-    al = alignment(params, teacher, static.activation, delta_deg=static.delta_deg, mass_tol=static.mass_tol).to_summary()
-    loss = float(model_loss(params, problem, static))
-    stages = []
-    for s in stage_logs:
-        rec = {k: s[k] for k in ("name", "steps", "start_loss", "end_loss", "seconds")}
-        if "per_seed_end_loss" in s:
-            rec["start_loss"] = s["per_seed_start_loss"][seed_index]
-            rec["end_loss"] = s["per_seed_end_loss"][seed_index]
-        if "below_threshold" in s:
-            rec["below_threshold"] = s["below_threshold"][seed_index]
-        stages.append(rec)
+def _num(x) -> Optional[float]:
+    x = float(x)
+    return x if np.isfinite(x) else None
+
+
+def build_summary(cfg: RunConfig, *, status: RunStatus, message: Optional[str], loss: float, diagnostics: Diagnostics,
+                  stage_logs: list[StageLog], wall: float, W, W0, train_loss=None, test_loss=None) -> Summary:
+    """The summary record of one seed."""
     finite = bool(np.isfinite(loss))
-    lam = final_weight_decay(cfg)
-    cert = gap = None
-    if lam is not None and finite and static.activation != "erf":
-        sup = certificate_sup(params, teacher, static.activation, lam, jax.random.fold_in(problem.key, 7))
-        cert = float(sup.sup)
-        gap = float(certificate_support_gap(params, teacher, static.activation, lam, mass_tol=static.mass_tol))
-    out = {
-        "status": "diverged" if (status == DIVERGED or not finite) else "ok",
-        "final_population_loss": loss if finite else None,
-        "recovered": al["recovered"],
-        "max_angle_deg": al["max_angle_deg"],
-        "far_mass": al["far_mass"],
-        "per_teacher": al["per_teacher"],
-        "certificate_sup": cert,
-        "certificate_lambda": lam,
-        "certificate_support_gap": gap,
-        "recovery_error": al["recovery_error"],
-        "effective_neurons": al["effective_neurons"],
-        "relative_weight_movement": None if W0 is None else float(np.linalg.norm(np.asarray(params.W) - np.asarray(W0)) / max(np.linalg.norm(np.asarray(W0)), 1e-300)),
-        "stages": stages,
-        "wall_seconds": wall,
-        "config_digest": digest(cfg),
-        "featlearn_version": featlearn.__version__,
-    }
-    if out["status"] == "diverged":
-        out["message"] = diverged_message(stage_logs, cfg, seed_index)
-    return out
+    if status == RunStatus.OK and not finite:
+        status = RunStatus.DIVERGED
+    if status == RunStatus.DIVERGED and message is None:
+        message = diverged_message(stage_logs, cfg)
+    al = diagnostics.alignment.to_summary()
+    noise = cfg.teacher.noise_std
+    return Summary(
+        status=status.value,
+        message=message,
+        final_population_loss=float(loss) if finite else None,
+        risk=float(loss) + 0.5 * noise**2 if finite else None,
+        train_loss=None if train_loss is None else _num(train_loss),
+        test_loss=None if test_loss is None else _num(test_loss),
+        recovered=al["recovered"],
+        max_angle_deg=al["max_angle_deg"],
+        far_mass=al["far_mass"],
+        per_teacher=al["per_teacher"],
+        certificate_sup=diagnostics.certificate_sup,
+        certificate_lambda=diagnostics.lam,
+        certificate_support_gap=diagnostics.certificate_support_gap,
+        recovery_error=al["recovery_error"],
+        effective_neurons=al["effective_neurons"],
+        relative_weight_movement=relative_movement(W, W0),
+        stages=[s.to_dict() for s in stage_logs],
+        wall_seconds=wall,
+        config_digest=digest(cfg),
+        featlearn_version=__version__,
+        seed=cfg.seed,
+    )
+
+
+def unfinished_summary(cfg: RunConfig, status: RunStatus | str, message: str, wall_seconds: Optional[float] = None) -> Summary:
+    """A run that raised before it had results (or was refused): every key, null where unknown."""
+    return Summary.unfinished(status, " ".join(str(message).split()) or str(RunStatus(status).value), wall_seconds=wall_seconds,
+                              config_digest=digest(cfg), featlearn_version=__version__, seed=cfg.seed)
+
+
+__all__ = ["build_summary", "diverged_message", "relative_movement", "unfinished_summary"]

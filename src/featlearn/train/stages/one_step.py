@@ -13,10 +13,12 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from featlearn.config.schema import OneStep
+from featlearn.config.stages import OneStep
 from featlearn.data import sample_data
+from featlearn.gaussian.kernels import unit_rows
 from featlearn.model import Params, forward
 from featlearn.objective import empirical_loss, optimal_head, population_loss
+from featlearn.train.iterative import OneShot
 from featlearn.train.problem import Problem, Static
 
 
@@ -45,6 +47,9 @@ def one_step(params: Params, key, problem: Problem, static: Static, cfg: OneStep
         g = jax.grad(lambda p: empirical_loss(p, X, y, act))(params)
     W = -cfg.eta * g.W
     if cfg.normalize:
-        r = jnp.linalg.norm(W, axis=1, keepdims=True)
-        W = jnp.where(r > 0, W / jnp.where(r > 0, r, 1.0), 0.0)
+        W = unit_rows(W)
     return params._replace(W=W), {"grad_norm": jnp.linalg.norm(g.W)}
+
+
+def build(static: Static, cfg: OneStep, index: int) -> OneShot:
+    return OneShot(lambda params, key, problem: one_step(params, key, problem, static, cfg))

@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from featlearn.config.schema import AnnealWeightDecay
+from featlearn.config.stages import AnnealWeightDecay
 from featlearn.model import balance
 from featlearn.train.iterative import Iterative, StepInfo, tree_norm
 from featlearn.train.problem import Problem, Static, training_loss
@@ -24,7 +24,7 @@ def lambda_schedule(cfg: AnnealWeightDecay) -> optax.Schedule:
     return optax.exponential_decay(cfg.lam0, cfg.steps_per_epoch, cfg.factor, staircase=True)
 
 
-def anneal_weight_decay(static: Static, cfg: AnnealWeightDecay) -> Iterative:
+def build(static: Static, cfg: AnnealWeightDecay, index: int) -> Iterative:
     sched = lambda_schedule(cfg)
     total = cfg.epochs * cfg.steps_per_epoch
 
@@ -39,4 +39,4 @@ def anneal_weight_decay(static: Static, cfg: AnnealWeightDecay) -> Iterative:
         new = jax.tree.map(lambda p, gi: p - jnp.where(move, cfg.lr, 0.0) * gi, params, g)
         return new, state, StepInfo(loss, lam, gnorm)
 
-    return Iterative(total=total, init_state=lambda params, problem: (), step=step, lam=sched)
+    return Iterative(total=total, init_state=lambda params, problem: (), step=step, lam=sched, lr=cfg.lr)

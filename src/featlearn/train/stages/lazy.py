@@ -12,14 +12,14 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from featlearn.config.schema import Lazy
+from featlearn.config.stages import Lazy
 from featlearn.model import Params, forward
 from featlearn.objective.linearised import linearised_loss, linearised_quadratic
 from featlearn.train.iterative import Iterative, StepInfo
 from featlearn.train.problem import Problem, Static
 
 
-def lazy(static: Static, cfg: Lazy) -> Iterative:
+def build(static: Static, cfg: Lazy, index: int) -> Iterative:
     act = static.activation
 
     def init_state(params: Params, problem: Problem):
@@ -43,4 +43,4 @@ def lazy(static: Static, cfg: Lazy) -> Iterative:
     def model_loss(params: Params, quad, problem: Problem):
         return linearised_loss(quad.ravel(params) - quad.ravel(quad.params0), quad)
 
-    return Iterative(total=cfg.steps, init_state=init_state, step=step, lam=lambda k: jnp.asarray(cfg.lam), model_loss=model_loss)
+    return Iterative(total=cfg.steps, init_state=init_state, step=step, lam=lambda k: jnp.asarray(cfg.lam), model_loss=model_loss, lr=cfg.lr)

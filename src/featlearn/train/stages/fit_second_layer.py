@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from featlearn.config.schema import FitSecondLayer
+from featlearn.config.stages import FitSecondLayer
 from featlearn.data import sample_data
 from featlearn.gaussian import get_activation
 from featlearn.gaussian.kernels import safe_norm
 from featlearn.model import Params, balance
 from featlearn.objective import optimal_head
+from featlearn.train.iterative import OneShot
 from featlearn.train.problem import Problem, Static, model_loss
 
 
@@ -49,3 +50,7 @@ def fit_second_layer(params: Params, key, problem: Problem, static: Static, cfg:
         params = balance(params)
     loss = model_loss(params, problem, static)
     return params, {"loss": loss, "below_threshold": loss <= cfg.threshold}
+
+
+def build(static: Static, cfg: FitSecondLayer, index: int) -> OneShot:
+    return OneShot(lambda params, key, problem: fit_second_layer(params, key, problem, static, cfg))

@@ -10,9 +10,9 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from featlearn.config.schema import GD
+from featlearn.config.stages import GD
 from featlearn.train.iterative import Iterative, StepInfo, tree_norm
-from featlearn.train.problem import Problem, Static, training_loss
+from featlearn.train.problem import STAGE0, Problem, Static, training_loss
 
 
 def make_optimizer(cfg: GD) -> optax.GradientTransformation:
@@ -23,7 +23,8 @@ def make_optimizer(cfg: GD) -> optax.GradientTransformation:
     return optax.adam(cfg.lr)
 
 
-def gd(static: Static, cfg: GD, stage_tag: int) -> Iterative:
+def build(static: Static, cfg: GD, index: int) -> Iterative:
+    stage_tag = STAGE0 + index
     opt = make_optimizer(cfg)
 
     def step(params, state, k, problem: Problem):
@@ -35,4 +36,4 @@ def gd(static: Static, cfg: GD, stage_tag: int) -> Iterative:
         updates, state = opt.update(g, state, params)
         return optax.apply_updates(params, updates), state, StepInfo(loss, cfg.lam + 0.0 * loss, tree_norm(g))
 
-    return Iterative(total=cfg.steps, init_state=lambda params, problem: opt.init(params), step=step, lam=lambda k: jnp.asarray(cfg.lam))
+    return Iterative(total=cfg.steps, init_state=lambda params, problem: opt.init(params), step=step, lam=lambda k: jnp.asarray(cfg.lam), lr=cfg.lr)

@@ -1,0 +1,230 @@
+"""The run driver: a batch of seeds through the config's stage list (DESIGN §2, §7.1).
+
+Every stage comes from the stage registry (`featlearn.train.stages.build_stage`): a `OneShot` runs as
+one compiled vmapped call, an `Iterative` through the compiled chunk loop (`featlearn.train.loop`).
+Between chunks the host logs metrics, checks for blow-up, updates the progress callback and saves
+checkpoints; a stage that raises marks its seeds "failed" (status as data, DESIGN §7.2) instead of
+unwinding the run. The whole state between two chunks is one `BatchState`.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from featlearn.config import RunConfig
+from featlearn.model import Params
+from featlearn.records import StageLog
+from featlearn.train.init import initialise
+from featlearn.train.iterative import Iterative, OneShot, tree_all_finite
+from featlearn.train.logger import Logger
+from featlearn.train.loop import DIVERGED, DONE, FAILED, RUNNING, init_carry, make_chunk, pending
+from featlearn.train.metrics import metrics_fn
+from featlearn.train.problem import INIT, STAGE0, Problem, Static, model_loss
+from featlearn.train.stages import build_stage
+
+Progress = Callable[[str, int, int, int, float, float], None]  # (stage, index, step, total, loss, λ)
+
+
+@dataclass
+class BatchState:
+    """Where a batch of B seeds stands (what the checkpoints hold, one slice per seed).
+
+    Attributes:
+      stage_index: the first stage not finished.
+      params: batched parameters (leading axis B).
+      init: the batched initial parameters (for the relative weight movement).
+      status: (B,) RUNNING / DONE / DIVERGED / FAILED.
+      step_offset: (B,) steps taken before stage `stage_index`.
+      logger: the metric rows of every seed.
+      stage_logs: per seed, one `StageLog` per finished stage.
+      messages: per seed, why it failed (None otherwise).
+      carry_leaves: the loop carry of stage `stage_index` when a checkpoint was taken inside it.
+      start_loss: (B,) loss at the start of stage `stage_index` (with `carry_leaves`).
+      tracebacks: per seed, the traceback text of a failure (for error.txt).
+    """
+
+    stage_index: int
+    params: Params
+    init: Params
+    status: np.ndarray
+    step_offset: np.ndarray
+    logger: Logger
+    stage_logs: list
+    messages: list
+    carry_leaves: Optional[list] = None
+    start_loss: Optional[np.ndarray] = None
+    tracebacks: list = field(default_factory=list)
+
+    @property
+    def n_seeds(self) -> int:
+        return int(self.status.shape[0])
+
+
+@dataclass
+class Context:
+    """What the driver needs besides the state: config, static settings, the batched problems, the
+    checkpoint writer, the progress callback, and whether exceptions propagate (`debug`)."""
+
+    cfg: RunConfig
+    static: Static
+    problems: Problem
+    t0: float
+    save: Optional[Callable[[BatchState], None]] = None
+    progress: Optional[Progress] = None
+    debug: bool = False
+    _metrics: dict = field(default_factory=dict)
+
+    def metrics(self, stage_model_loss=None):
+        key = id(stage_model_loss)
+        if key not in self._metrics:
+            self._metrics[key] = metrics_fn(self.static, stage_model_loss)
+        return self._metrics[key]
+
+    def stage_keys(self, index: int):
+        return jax.vmap(lambda k: jax.random.fold_in(k, STAGE0 + index))(self.problems.key)
+
+    def losses(self, params) -> np.ndarray:
+        return np.asarray(jax.vmap(lambda p, pr: model_loss(p, pr, self.static))(params, self.problems))
+
+
+def initial_state(ctx: Context) -> BatchState:
+    """Initialise every seed (its own sub-key) and log the initial row."""
+    B = int(ctx.problems.key.shape[0])
+    keys = jax.vmap(lambda k: jax.random.fold_in(k, INIT))(ctx.problems.key)
+    params = jax.vmap(lambda p, k: initialise(ctx.cfg.init, p, ctx.static, k))(ctx.problems, keys)
+    state = BatchState(0, params, params, np.zeros(B, np.int32), np.zeros(B, np.int64), Logger(B, ctx.t0),
+                       [[] for _ in range(B)], [None] * B, tracebacks=[None] * B)
+    zeros = jnp.zeros(B)
+    state.logger.log(0, "init", 0.0, ctx.metrics()(params, zeros, ctx.problems, zeros), np.zeros(B))
+    return state
+
+
+def execute(ctx: Context, state: BatchState) -> BatchState:
+    """Run stages `state.stage_index …` of the config; returns the final state."""
+    for si in range(state.stage_index, len(ctx.cfg.stages)):
+        st = ctx.cfg.stages[si]
+        t_stage = time.perf_counter()
+        status_before = state.status.copy()
+        try:
+            built = build_stage(ctx.static, st, si)
+            if isinstance(built, OneShot):
+                _one_shot(ctx, state, si, st, built, t_stage)
+            else:
+                _iterative(ctx, state, si, st, built, t_stage)
+        except Exception as exc:  # noqa: BLE001 - a failing stage is a run status, not a crash
+            if ctx.debug:
+                raise
+            _fail(state, si, st, exc, status_before)
+            break
+        state.stage_index, state.carry_leaves, state.start_loss = si + 1, None, None
+        if ctx.save:
+            ctx.save(state)
+    return state
+
+
+def _fail(state: BatchState, si: int, st, exc: BaseException, status_before: np.ndarray) -> None:
+    text = " ".join(str(exc).split())
+    msg = f"stage {si} ({st.kind}) failed: {type(exc).__name__}" + (f": {text}" if text else "")
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    for b in range(state.n_seeds):
+        if status_before[b] == RUNNING:
+            state.status[b], state.messages[b], state.tracebacks[b] = FAILED, msg, tb
+
+
+def _select_seeds(mask, new, old):
+    """Per-seed choice between two batched pytrees (a diverged seed keeps its old parameters)."""
+    return jax.tree.map(lambda n, o: jnp.where(mask.reshape((-1,) + (1,) * (n.ndim - 1)), n, o), new, old)
+
+
+def _one_shot(ctx: Context, state: BatchState, si: int, st, built: OneShot, t_stage: float) -> None:
+    B = state.n_seeds
+    start = ctx.losses(state.params)
+    new, info = jax.jit(jax.vmap(built.apply))(state.params, ctx.stage_keys(si), ctx.problems)
+    running = jnp.asarray(state.status == RUNNING)
+    finite = jax.vmap(tree_all_finite)(new)  # a non-finite result: the seed diverged, keeps its last params
+    state.params = _select_seeds(running & finite, new, state.params)
+    diverged = np.asarray(running & ~finite)
+    state.status = np.where(diverged, DIVERGED, state.status).astype(np.int32)
+    zeros = jnp.zeros(B)
+    m = ctx.metrics()(state.params, zeros, ctx.problems, zeros)
+    state.logger.log(state.step_offset + 1, f"{si}:{st.kind}", 0.0, m, np.asarray(info.get("grad_norm", zeros)))
+    end = np.asarray(m["population_loss"])
+    below = np.asarray(info["below_threshold"]) if "below_threshold" in info else None
+    seconds = time.perf_counter() - t_stage
+    for b in range(B):
+        state.stage_logs[b].append(StageLog(st.kind, st.kind, si, 1, float(start[b]), float(end[b]), seconds,
+                                            below_threshold=None if below is None else bool(below[b]), diverged=bool(diverged[b])))
+    state.step_offset = state.step_offset + 1
+
+
+def _iterative(ctx: Context, state: BatchState, si: int, st, it: Iterative, t_stage: float) -> None:
+    name = f"{si}:{st.kind}"
+    metrics = ctx.metrics(it.model_loss)
+    chunk = make_chunk(it, ctx.cfg.log_every)
+    carry = init_carry(it, state.params, ctx.problems)
+    carry = carry._replace(status=jnp.asarray(np.where(state.status == RUNNING, RUNNING, state.status), jnp.int32))
+    resuming = state.carry_leaves is not None
+    if resuming:
+        carry = jax.tree.unflatten(jax.tree.structure(carry), [jnp.asarray(x) for x in state.carry_leaves])
+        start = state.start_loss
+    else:
+        start = ctx.losses(state.params)
+    dtype = carry.params.a.dtype
+
+    def lam_at(k):
+        return np.asarray(jax.vmap(it.lam)(jnp.asarray(k)))
+
+    def measure(c, k_prev):
+        return metrics(c.params, c.state, ctx.problems, jnp.asarray(lam_at(k_prev), dtype))
+
+    if not resuming:  # the stage's starting point, so the stage boundary shows in the logs
+        k0 = np.asarray(carry.k)
+        state.logger.log(state.step_offset + k0, name, lam_at(k0), measure(carry, k0), np.full(k0.shape, np.nan))
+    last_ckpt = int(np.max(np.asarray(carry.k)))
+    while pending(carry, it.total):
+        before = carry
+        carry, info = chunk(carry, ctx.problems)
+        k_prev = np.maximum(np.asarray(carry.k) - 1, 0)
+        m = measure(carry, k_prev)
+        blown = ~np.isfinite(np.asarray(m["population_loss"])) & (np.asarray(carry.status) != DONE)
+        if blown.any():  # finite parameters with a non-finite loss: diverged; keep the chunk's starting point
+            keep = jnp.asarray(~blown)
+            carry = _select_seeds(keep, carry, before)._replace(status=jnp.where(keep, carry.status, DIVERGED))
+            k_prev = np.maximum(np.asarray(carry.k) - 1, 0)
+            m = measure(carry, k_prev)
+        state.logger.log(state.step_offset + np.asarray(carry.k), name, lam_at(k_prev), m, np.asarray(info.grad_norm), new_only=True)
+        target = getattr(st, "target_loss", None)
+        if target is not None:
+            reached = (np.asarray(m["population_loss"]) <= target) & (np.asarray(carry.status) == RUNNING)
+            carry = carry._replace(status=jnp.where(jnp.asarray(reached), DONE, carry.status))
+        k_max = int(np.max(np.asarray(carry.k)))
+        if ctx.progress is not None:
+            ctx.progress(name, si, k_max, it.total, float(np.asarray(m["population_loss"])[0]), float(lam_at(k_prev)[0]))
+        if ctx.save and k_max - last_ckpt >= ctx.cfg.checkpoint_every and pending(carry, it.total):
+            state.carry_leaves, state.start_loss = [np.asarray(x) for x in jax.tree.leaves(carry)], start
+            saved_params, state.params = state.params, carry.params
+            ctx.save(state)
+            state.params = saved_params
+            last_ckpt = k_max
+    steps = np.asarray(carry.k)
+    end = np.asarray(jax.vmap(lambda p, s, pr: it.model_loss(p, s, pr) if it.model_loss else model_loss(p, pr, ctx.static))(
+        carry.params, carry.state, ctx.problems))
+    diverged = (np.asarray(carry.status) == DIVERGED) & (state.status == RUNNING)
+    lam0, lam1 = lam_at(np.zeros_like(steps)), lam_at(np.maximum(steps - 1, 0))
+    seconds = time.perf_counter() - t_stage
+    for b in range(state.n_seeds):
+        state.stage_logs[b].append(StageLog(st.kind, st.kind, si, int(steps[b]), float(start[b]), float(end[b]), seconds,
+                                            lam_start=float(lam0[b]), lam_end=float(lam1[b]), lr=it.lr, diverged=bool(diverged[b])))
+    state.params = carry.params
+    state.status = np.where(diverged, DIVERGED, state.status).astype(np.int32)
+    state.step_offset = state.step_offset + steps
+
+
+__all__ = ["BatchState", "Context", "Progress", "execute", "initial_state"]

@@ -1,0 +1,92 @@
+"""The public workflows (DESIGN §4.1): training, sweeps and experiments composed with the report.
+
+The computing layers write data (run directories, results tables, claims); this module, at the top of
+the layer order beside the CLI, hands them the report's writers so that every run directory, sweep
+and experiment folder also gets its figures and report.html.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Sequence
+
+from featlearn.train import RunResult, load_run
+from featlearn.train import run as _train_run
+from featlearn.train import run_seeds as _train_run_seeds
+from featlearn.report.run_report import write_run_report
+
+
+def run(config=None, *, out: str | Path | None = None, resume: bool = False, progress=None, debug: bool = False) -> RunResult:
+    """Run one config; with `out`, write the run directory `out/<name>-<digest[:10]>` with its figures
+    and report.html. See `featlearn.train.run` for the arguments.
+
+    Example:
+      >>> import featlearn
+      >>> r = featlearn.run({"teacher": {"d": 4, "m_star": 2}, "student": {"m": 8},
+      ...                    "stages": [{"kind": "one_step"}, {"kind": "fit_second_layer"}]})
+      >>> r.summary.status, len(r.summary.stages)
+      ('ok', 2)
+    """
+    return _train_run(config, out=out, resume=resume, progress=progress, writer=write_run_report if out is not None else None, debug=debug)
+
+
+def run_seeds(config, seeds: Sequence[int], *, out: str | Path | None = None, resume: bool = False, progress=None,
+              debug: bool = False) -> list[RunResult]:
+    """Run one config for many seeds in one vmapped computation; with `out`, one complete run directory
+    (figures and report included) per seed. See `featlearn.train.run_seeds`."""
+    return _train_run_seeds(config, seeds, out=out, resume=resume, progress=progress,
+                           writer=write_run_report if out is not None else None, debug=debug)
+
+
+
+def run_sweep(sweep, *, out: str | Path = "sweeps", executor=None, batch_seeds: bool = False, progress=None):
+    """Run a sweep (`featlearn.sweep.run_sweep`): every run directory with its report, then the sweep's
+    results.parquet, figures and report.html. Returns the `SweepResult`."""
+    from featlearn.report.sweep_report import write_sweep_report
+    from featlearn.sweep import run_sweep as _run_sweep
+
+    res = _run_sweep(sweep, out=out, executor=executor, batch_seeds=batch_seeds, progress=progress, writer=write_run_report)
+    write_sweep_report(res.folder, res.spec, res.results)
+    return res
+
+
+def reproduce(exp_id: str, size: str, out: str | Path, on_done=None):
+    """Run one experiment at `size` and write its folder `out/<id>-<size>` (runs, results, figures,
+    claims.json, report.html). Returns the `ExperimentResult`."""
+    from featlearn.experiments import registry
+    from featlearn.report.experiment_report import write_experiment_report
+
+    res, folder, spec = registry.reproduce(exp_id, size, Path(out), run_writer=write_run_report)
+    write_experiment_report(folder, res, spec)
+    if on_done:
+        on_done(res, folder)
+    return res
+
+
+def rebuild_report(directory: str | Path) -> Path:
+    """(Re)build the figures and report.html of a run directory or a sweep folder; returns the report."""
+    from featlearn.config import ConfigError, final_weight_decay
+    from featlearn.diagnostics import diagnose
+    from featlearn.report.sweep_report import write_sweep_report
+    from featlearn.sweep import load_sweep_folder
+
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ConfigError(f"DIR: not a directory: {directory}")
+    if (directory / "sweep.yaml").is_file():
+        spec, df = load_sweep_folder(directory)
+        return write_sweep_report(directory, spec, df)
+    result = load_run(directory)
+    cfg = result.config
+    import jax
+    import numpy as np
+
+    loss = result.summary.final_population_loss
+    result.diagnostics = diagnose(result.params, result.teacher, cfg.teacher.activation, lam=final_weight_decay(cfg.stages),
+                                  delta_deg=cfg.metrics.delta_deg, mass_tol=cfg.metrics.mass_tol,
+                                  key=jax.random.fold_in(jax.random.PRNGKey(cfg.seed), 7), finite=loss is not None and bool(np.isfinite(loss)))
+    write_run_report(directory, result)
+    return directory / "report.html"
+
+
+__all__ = ["rebuild_report", "reproduce", "run", "run_seeds", "run_sweep"]
