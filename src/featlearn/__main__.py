@@ -1,3 +1,4 @@
 from featlearn.cli.main import main
 
-main()
+if __name__ == "__main__":
+    main()

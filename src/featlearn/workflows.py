@@ -22,7 +22,7 @@ def run(config=None, *, out: str | Path | None = None, resume: bool = False, pro
 
     Example:
       >>> import featlearn
-      >>> r = featlearn.run({"teacher": {"d": 4, "m_star": 2}, "student": {"m": 8},
+      >>> r = featlearn.run({"teacher": {"d": 4, "m_star": 2, "a_star": [1.0, -1.0]}, "student": {"m": 8},
       ...                    "stages": [{"kind": "one_step"}, {"kind": "fit_second_layer"}]})
       >>> r.summary.status, len(r.summary.stages)
       ('ok', 2)

@@ -137,9 +137,8 @@ def files(tmp_path):
 def _registered(command: str) -> bool:
     import typer
 
-    from featlearn.cli.main import _register, app
+    from featlearn.cli.main import app
 
-    _register()
     return command in typer.main.get_command(app).commands
 
 

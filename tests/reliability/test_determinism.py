@@ -17,7 +17,7 @@ def test_two_runs_are_identical(reference_run):
     cfg = load_config(None, RESUME[1::2])
     assert run_dir_name(cfg) == reference_run.name
     result = run(cfg)  # in memory: the summary is what summary.json holds (its JSON round trip is exact)
-    summary = json.loads(json.dumps(result.summary))
+    summary = json.loads(json.dumps(result.summary.to_dict()))
     assert strip_timings(summary) == strip_timings(read_summary(reference_run))
     ref = load_npz(reference_run / "final.npz")
     np.testing.assert_array_equal(np.asarray(result.params.a), ref["a"])

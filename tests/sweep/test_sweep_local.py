@@ -17,7 +17,7 @@ import pytest
 import featlearn.train
 from featlearn.cli.main import main
 from featlearn.io import load_npz
-from featlearn.report.rebuild import rebuild
+from featlearn.workflows import rebuild_report as rebuild
 from featlearn.sweep import expand, load_sweep, run_sweep
 from sweep_helpers import SMALL, child_env, stop, wait_until, write_sweep
 
@@ -138,7 +138,8 @@ def test_batched_seeds_equal_unbatched_runs(tmp_path, monkeypatch):
         pd.testing.assert_frame_equal(ma, mb, rtol=1e-10, atol=1e-14)
         ca, cb = load_npz(a / "checkpoint.npz"), load_npz(b / "checkpoint.npz")
         assert set(ca) == set(cb)
-        for k in set(ca) - {"elapsed", "rows_json", "stages_json"}:
+        assert str(ca["config_digest"]) == str(cb["config_digest"])
+        for k in set(ca) - {"elapsed", "rows_json", "stages_json", "config_digest"}:
             np.testing.assert_allclose(cb[k], ca[k], rtol=1e-10, atol=1e-14)
         for k in ("rows_json", "stages_json"):
             _compare(json.loads(str(ca[k])), json.loads(str(cb[k])), k)

@@ -8,7 +8,7 @@ import pytest
 import featlearn
 from featlearn.config import RunConfig, load_config
 from featlearn.io import load_npz
-from featlearn.train import run
+from featlearn import run
 
 
 @pytest.fixture(scope="module")

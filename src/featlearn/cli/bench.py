@@ -37,7 +37,9 @@ def bench_cmd(
     """Measure the ratios of DESIGN §5 side by side in this process."""
     bad = [o for o in only if o not in ("P1", "P2", "P3", "P4", "P5", "P6")]
     if bad:
-        raise ValueError(f"--only: unknown benchmark {bad[0]!r}; valid: P1, P2, P3, P4, P5, P6")
+        from featlearn.config import ConfigError
+
+        raise ConfigError(f"--only: unknown benchmark {bad[0]!r}; valid: P1, P2, P3, P4, P5, P6")
     res = collect(quick, only or None)
     if as_json:
         typer.echo(json.dumps(res))

@@ -36,7 +36,7 @@ class KindTable(Generic[T]):
         return self._entries[kind]
 
     def __contains__(self, kind: object) -> bool:
-        return kind in self._entries
+        return isinstance(kind, str) and kind in self._entries
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._entries)
@@ -59,7 +59,7 @@ class KindTable(Generic[T]):
             kind = value.get("kind")
             if kind is None:
                 raise ValueError(f"kind: missing; valid: {', '.join(self.kinds())}")
-            if kind not in self._entries:
+            if kind not in self:
                 raise ValueError(f"kind: unknown {self.what} kind {kind!r}; valid: {', '.join(self.kinds())}")
             return self.model(kind).model_validate(value)
 

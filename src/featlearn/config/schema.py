@@ -9,9 +9,10 @@ they are not the constants of the paper's proofs.
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any, List, Literal, Optional
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from featlearn.config.base import NonNegFloat, PosFloat, PosInt, Strict
 from featlearn.config.kinds import KindTable
@@ -148,17 +149,32 @@ class MetricsConfig(Strict):
 class RunConfig(Strict):
     """A whole run: teacher, student, data, initialisation and the list of stages."""
 
-    name: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")] = "default"
+    name: str = "default"
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0  # a PRNGKey seed (uint32)
     teacher: TeacherConfig = TeacherConfig()
     student: StudentConfig = StudentConfig()
     data: DataConfig = DataConfig()
     init: InitConfig = SymmetricInit()
-    stages: Annotated[List[StageConfig], Field(min_length=1)] = Field(default_factory=_default_stages)
+    stages: List[StageConfig] = Field(default_factory=_default_stages)
     metrics: MetricsConfig = MetricsConfig()
     log_every: PosInt = 100
     checkpoint_every: PosInt = 1000
     dtype: Literal["float64", "float32"] = "float64"
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, value: str):
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}", value):
+            raise ValueError(f"name: {value!r} is not a valid run name; use letters, digits, '_', '.' and '-' only (at most 80), "
+                             "starting with a letter or digit (it becomes a folder name, so no '/', '..' or spaces)")
+        return value
+
+    @field_validator("stages", mode="before")
+    @classmethod
+    def _some_stages(cls, value):
+        if isinstance(value, (list, tuple)) and not value:
+            raise ValueError(f"stages: needs at least one stage, e.g. [{{kind: gd}}]; valid kinds: {', '.join(STAGES.kinds())}")
+        return value
 
     @model_validator(mode="after")
     def _cross_checks(self):

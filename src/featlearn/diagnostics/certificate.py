@@ -39,6 +39,7 @@ import numpy as np
 from featlearn.diagnostics.features import feature_kernel
 from featlearn.diagnostics.sphere import numpy_rng, unit_rows
 from featlearn.model import Params
+from featlearn.objective.population import head_residuals
 
 
 class CertificateSup(NamedTuple):
@@ -65,8 +66,7 @@ def _eta_fns(params: Params, teacher: Params, activation, lam):
     b = jnp.concatenate([params.a, -a_star])
     Z = jnp.concatenate([params.W, W_star])
     if params.has_head:
-        mean_res = params.c + params.a @ act.mean(params.W) - a_star @ act.mean(W_star)
-        lin_res = params.v + params.a @ act.linear(params.W) - a_star @ act.linear(W_star)
+        mean_res, lin_res = head_residuals(params, teacher, act)
 
     def head(U):
         if not params.has_head:

@@ -29,66 +29,13 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from featlearn.gaussian.activations import get_activation
-from featlearn.gaussian.kernels import ArcCosCoefficients, safe_norm
 from featlearn.model import Params
-from featlearn.objective import weight_decay
-
-
-@jax.custom_jvp
-def _dh(c):
-    """h'(c) = π − arccos c, with derivative 1/√(1 − c²) for |c| < 1 and 0 at |c| = 1."""
-    return jnp.pi - jnp.arccos(jnp.clip(c, -1.0, 1.0))
-
-
-@_dh.defjvp
-def _dh_jvp(primals, tangents):
-    (c,), (dc,) = primals, tangents
-    s = 1.0 - c * c
-    dd = jnp.where(s > 0, 1.0 / jnp.sqrt(jnp.where(s > 0, s, 1.0)), 0.0)
-    return _dh(c), dd * dc
-
-
-@jax.custom_jvp
-def _h(c):
-    c = jnp.clip(c, -1.0, 1.0)
-    return jnp.sqrt(jnp.maximum(1.0 - c * c, 0.0)) + (jnp.pi - jnp.arccos(c)) * c
-
-
-@_h.defjvp
-def _h_jvp(primals, tangents):
-    (c,), (dc,) = primals, tangents
-    return _h(c), _dh(c) * dc
-
-
-def _kernel_c2(U, V, coef: ArcCosCoefficients):
-    """k(u, v) = r_u r_v [A h(c) + B c + D] with twice-differentiable h (module docstring)."""
-    ru, rv = safe_norm(U), safe_norm(V)
-    rr = ru[:, None] * rv[None, :]
-    pos = rr > 0
-    c = jnp.where(pos, (U @ V.T) / jnp.where(pos, rr, 1.0), 0.0)
-    # clip the value only: the derivative of c must survive when c rounds to 1 + ulp at aligned pairs
-    c = c + jax.lax.stop_gradient(jnp.clip(c, -1.0, 1.0) - c)
-    return rr * (coef.A * _h(c) + coef.B * c + coef.D)
+from featlearn.objective import population_loss_reference, weight_decay
 
 
 def loss_c2(params: Params, teacher: Params, activation, lam) -> jax.Array:
     """L_λ(θ), equal to `regularised_population_loss`, written to be twice differentiable (module doc)."""
-    act = get_activation(activation)
-    coef = act.trimmed_coef if params.has_head else act.coef
-    if coef is None:
-        kern = act.trimmed_kernel if params.has_head else act.kernel
-    else:
-        kern = partial(_kernel_c2, coef=coef)
-    W_star = teacher.W.astype(params.W.dtype)
-    a_star = teacher.a.astype(params.a.dtype)
-    Z = jnp.concatenate([params.W, W_star])
-    b = jnp.concatenate([params.a, -a_star])
-    loss = 0.5 * b @ kern(Z, Z) @ b
-    if params.has_head:
-        mean_res = params.c + params.a @ act.mean(params.W) - a_star @ act.mean(W_star)
-        lin_res = params.v + params.a @ act.linear(params.W) - a_star @ act.linear(W_star)
-        loss = loss + 0.5 * mean_res**2 + 0.5 * jnp.sum(lin_res**2)
-    return loss + lam * weight_decay(params)
+    return population_loss_reference(params, teacher, activation, smooth=True) + lam * weight_decay(params)
 
 
 class HessianSpectrum(NamedTuple):

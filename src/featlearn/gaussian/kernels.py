@@ -74,6 +74,21 @@ def arccos(x):
 
 
 @jax.custom_jvp
+def dh(c):
+    r"""h'(c) = π − arccos c on [−1, 1]; its own derivative is h''(c) = 1/√(1 − c²) for |c| < 1 and 0 at
+    |c| = 1 (the limit of its contribution at aligned pairs, see `featlearn.diagnostics.hessian`), so
+    kernels built from h are twice differentiable wherever the kernel is."""
+    return jnp.pi - arccos(jnp.clip(c, -1.0, 1.0))
+
+
+@dh.defjvp
+def _dh_jvp(primals, tangents):
+    (c,), (dc,) = primals, tangents
+    s = 1.0 - c * c
+    return dh(c), jnp.where(s > 0, 1.0 / jnp.sqrt(jnp.where(s > 0, s, 1.0)), 0.0) * dc
+
+
+@jax.custom_jvp
 def h(c):
     r"""h(c) = √(1 − c²) + (π − arccos c)·c for c ∈ [−1, 1], with h'(c) = π − arccos c."""
     c = jnp.clip(c, -1.0, 1.0)
@@ -83,7 +98,7 @@ def h(c):
 @h.defjvp
 def _h_jvp(primals, tangents):
     (c,), (dc,) = primals, tangents
-    return h(c), (jnp.pi - arccos(jnp.clip(c, -1.0, 1.0))) * dc
+    return h(c), dh(c) * dc
 
 
 @jax.custom_jvp
@@ -129,32 +144,38 @@ class ArcCosCoefficients(NamedTuple):
 
     def dg(self, c):
         """g'(c) = A·(π − arccos c) + B (finite on [−1, 1])."""
-        return self.A * (jnp.pi - arccos(jnp.clip(c, -1.0, 1.0))) + self.B
+        return self.A * dh(c) + self.B
 
 
-def cosine_and_norms(U, V):
-    """Norms r_u (p,), r_v (q,), the Gram matrix U Vᵀ (p, q) and c (p, q), safe at zero norm."""
+def cosine_and_norms(U, V, clip_gradient: bool = True):
+    """Norms r_u (p,), r_v (q,), the Gram matrix U Vᵀ (p, q) and c (p, q), safe at zero norm.
+
+    c is clipped to [−1, 1]; with `clip_gradient=False` in value only (its derivative is kept, which the
+    Hessian needs when c rounds to 1 + ulp at an aligned pair)."""
     ru = safe_norm(U)
     rv = safe_norm(V)
     G = U @ V.T
     rr = ru[:, None] * rv[None, :]
     pos = rr > 0
     c = jnp.where(pos, G / jnp.where(pos, rr, 1.0), 0.0)
+    if not clip_gradient:
+        return ru, rv, G, c + jax.lax.stop_gradient(jnp.clip(c, -1.0, 1.0) - c)
     return ru, rv, G, jnp.clip(c, -1.0, 1.0)
 
 
-def arccos_kernel(U, V, coef: ArcCosCoefficients):
+def arccos_kernel(U, V, coef: ArcCosCoefficients, clip_gradient: bool = True):
     r"""General homogeneous kernel k(u, v) = r_u r_v [A h(c) + B c + D] (eq. (1)).
 
     Args:
       U: (p, d) array of first arguments (rows).
       V: (q, d) array of second arguments (rows).
       coef: the activation's (A, B, D).
+      clip_gradient: see `cosine_and_norms` (False: twice differentiable at aligned pairs).
 
     Returns:
       (p, q) array K with K[i, j] = k(U[i], V[j]).
     """
-    ru, rv, _, c = cosine_and_norms(U, V)
+    ru, rv, _, c = cosine_and_norms(U, V, clip_gradient)
     return ru[:, None] * rv[None, :] * coef.g(c)
 
 

@@ -2,6 +2,7 @@
 
 from featlearn.objective.empirical import empirical_loss
 from featlearn.objective.population import (
+    head_residuals,
     kernel_quadform,
     optimal_head,
     population_loss,
@@ -15,6 +16,7 @@ from featlearn.objective.regularised import (
 
 __all__ = [
     "empirical_loss",
+    "head_residuals",
     "kernel_quadform",
     "optimal_head",
     "population_loss",

@@ -33,7 +33,7 @@ import jax
 import jax.numpy as jnp
 
 from featlearn.gaussian.activations import get_activation
-from featlearn.gaussian.kernels import ArcCosCoefficients, arccos, cosine_and_norms
+from featlearn.gaussian.kernels import ArcCosCoefficients, arccos_kernel, cosine_and_norms, dh
 from featlearn.model import Params
 
 
@@ -45,7 +45,7 @@ def _stack(params: Params, teacher: Params):
 
 def _kernel_parts(Z, coef: ArcCosCoefficients):
     r, _, _, C = cosine_and_norms(Z, Z)
-    pi_minus_acos = jnp.pi - arccos(C)
+    pi_minus_acos = dh(C)  # h'(c), shared by g and g' in one arccos pass
     g = coef.A * (jnp.sqrt(jnp.maximum(1.0 - C * C, 0.0)) + pi_minus_acos * C) + coef.B * C + coef.D
     dg = coef.A * pi_minus_acos + coef.B
     return r, C, g, dg
@@ -90,10 +90,17 @@ def kernel_quadform(b, Z, activation, trimmed: bool = False):
     return 0.5 * b @ Kfn(Z, Z) @ b
 
 
-def _head_residuals(params: Params, teacher: Params, activation):
+def head_residuals(params: Params, teacher: Params, activation):
+    r"""Residuals of the Hermite orders 0 and 1 (module docstring), the head included when there is one:
+
+        mean_res = [c] + Σ_j a_j μ(w_j) − Σ_i a*_i μ(w*_i),   lin_res = [v] + Σ_j a_j ℓ(w_j) − Σ_i a*_i ℓ(w*_i).
+    """
     act = get_activation(activation)
-    mean_res = params.a @ act.mean(params.W) - teacher.a @ act.mean(teacher.W)
-    lin_res = params.a @ act.linear(params.W) - teacher.a @ act.linear(teacher.W)
+    W_star, a_star = teacher.W.astype(params.W.dtype), teacher.a.astype(params.a.dtype)
+    mean_res = params.a @ act.mean(params.W) - a_star @ act.mean(W_star)
+    lin_res = params.a @ act.linear(params.W) - a_star @ act.linear(W_star)
+    if params.has_head:
+        mean_res, lin_res = params.c + mean_res, params.v + lin_res
     return mean_res, lin_res
 
 
@@ -117,32 +124,32 @@ def population_loss(params: Params, teacher: Params, activation) -> jax.Array:
     b, Z = _stack(params, teacher)
     if not params.has_head:
         return kernel_quadform(b, Z, activation)
-    mean_res, lin_res = _head_residuals(params, teacher, activation)
-    return (
-        0.5 * (params.c + mean_res) ** 2
-        + 0.5 * jnp.sum((params.v + lin_res) ** 2)
-        + kernel_quadform(b, Z, activation, trimmed=True)
-    )
+    mean_res, lin_res = head_residuals(params, teacher, activation)
+    return 0.5 * mean_res**2 + 0.5 * jnp.sum(lin_res**2) + kernel_quadform(b, Z, activation, trimmed=True)
 
 
-def population_loss_reference(params: Params, teacher: Params, activation) -> jax.Array:
-    """The same loss as `population_loss`, by plain autodiff of the kernel (supports forward mode)."""
+def population_loss_reference(params: Params, teacher: Params, activation, *, smooth: bool = False) -> jax.Array:
+    """The same loss as `population_loss`, by plain autodiff of the kernel (supports forward mode).
+
+    With `smooth`, the homogeneous kernels keep the derivative of the clipped cosine (see
+    `featlearn.gaussian.kernels.cosine_and_norms`): the loss is twice differentiable (Hessians)."""
     act = get_activation(activation)
     b, Z = _stack(params, teacher)
+    coef = act.trimmed_coef if params.has_head else act.coef
+    if smooth and coef is not None:
+        K = arccos_kernel(Z, Z, coef, clip_gradient=False)
+    else:
+        K = (act.trimmed_kernel if params.has_head else act.kernel)(Z, Z)
     if not params.has_head:
-        return 0.5 * b @ act.kernel(Z, Z) @ b
-    mean_res, lin_res = _head_residuals(params, teacher, activation)
-    return (
-        0.5 * (params.c + mean_res) ** 2
-        + 0.5 * jnp.sum((params.v + lin_res) ** 2)
-        + 0.5 * b @ act.trimmed_kernel(Z, Z) @ b
-    )
+        return 0.5 * b @ K @ b
+    mean_res, lin_res = head_residuals(params, teacher, activation)
+    return 0.5 * mean_res**2 + 0.5 * jnp.sum(lin_res**2) + 0.5 * b @ K @ b
 
 
 def optimal_head(params: Params, teacher: Params, activation) -> Params:
     r"""The linear head minimising the population loss: c = −(mean residual), v = −(linear residual)."""
-    mean_res, lin_res = _head_residuals(params, teacher, activation)
+    mean_res, lin_res = head_residuals(params.without_head(), teacher, activation)
     return params._replace(c=-mean_res, v=-lin_res)
 
 
-__all__ = ["population_loss", "population_loss_reference", "optimal_head", "kernel_quadform", "arccos_quadform"]
+__all__ = ["head_residuals", "population_loss", "population_loss_reference", "optimal_head", "kernel_quadform", "arccos_quadform"]
