@@ -101,7 +101,7 @@ def initial_state(ctx: Context) -> BatchState:
     params = jax.vmap(lambda p, k: initialise(ctx.cfg.init, p, ctx.static, k))(ctx.problems, keys)
     state = BatchState(0, params, params, np.zeros(B, np.int32), np.zeros(B, np.int64), Logger(B, ctx.t0),
                        [[] for _ in range(B)], [None] * B, tracebacks=[None] * B)
-    zeros = jnp.zeros(B)
+    zeros = jnp.zeros(B, params.a.dtype)
     state.logger.log(0, "init", 0.0, ctx.metrics()(params, zeros, ctx.problems, zeros), np.zeros(B))
     return state
 
@@ -152,7 +152,7 @@ def _one_shot(ctx: Context, state: BatchState, si: int, st, built: OneShot, t_st
     state.params = _select_seeds(running & finite, new, state.params)
     diverged = np.asarray(running & ~finite)
     state.status = np.where(diverged, DIVERGED, state.status).astype(np.int32)
-    zeros = jnp.zeros(B)
+    zeros = jnp.zeros(B, state.params.a.dtype)
     m = ctx.metrics()(state.params, zeros, ctx.problems, zeros)
     state.logger.log(state.step_offset + 1, f"{si}:{st.kind}", 0.0, m, np.asarray(info.get("grad_norm", zeros)))
     end = np.asarray(m["population_loss"])
