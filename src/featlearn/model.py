@@ -14,7 +14,7 @@ from typing import NamedTuple, Optional
 import jax
 import jax.numpy as jnp
 
-from featlearn.gaussian.activations import get_activation
+from featlearn.gaussian.activations import get_activation, homogeneous_names
 from featlearn.gaussian.kernels import safe_norm
 
 
@@ -49,11 +49,14 @@ class Params(NamedTuple):
         return Params(self.a, self.W)
 
 
+def features(X, W, activation) -> jax.Array:
+    r"""The feature matrix Φ[i, j] = σ(w_j·x_i) (n, m) of the rows of X (n, d) and W (m, d)."""
+    return get_activation(activation).forward(X @ W.T, safe_norm(W))
+
+
 def forward(params: Params, X, activation) -> jax.Array:
     r"""f_θ(x_i) = Σ_j a_j σ(w_j·x_i) (+ c + v·x_i) for every row x_i of X (n, d); returns (n,)."""
-    act = get_activation(activation)
-    Z = X @ params.W.T
-    out = act.forward(Z, safe_norm(params.W)) @ params.a
+    out = features(X, params.W, activation) @ params.a
     if params.has_head:
         out = out + params.c + X @ params.v
     return out
@@ -75,7 +78,7 @@ def balance(params: Params, activation=None) -> Params:
 
     Args:
       params: the network.
-      activation: if given and not homogeneous (``"erf"``), balancing is refused.
+      activation: if given and not positively homogeneous, balancing is refused.
 
     Raises:
       ValueError: for a non-homogeneous activation.
@@ -83,7 +86,7 @@ def balance(params: Params, activation=None) -> Params:
     if activation is not None and not get_activation(activation).homogeneous:
         raise ValueError(
             f"balance: activation {get_activation(activation).name!r} is not positively homogeneous; "
-            "balancing needs one of relu, abs, relu_trim"
+            f"balancing needs one of {', '.join(homogeneous_names())}"
         )
     r = safe_norm(params.W)
     mu = jnp.abs(params.a) * r
@@ -93,6 +96,14 @@ def balance(params: Params, activation=None) -> Params:
     return params._replace(a=a, W=params.W * scale[:, None])
 
 
-def init_head(d: int, dtype=jnp.float64) -> tuple[jax.Array, jax.Array]:
-    """A zero linear head (c, v)."""
-    return jnp.zeros((), dtype), jnp.zeros((d,), dtype)
+def relative_movement(W, W0) -> jax.Array:
+    r"""‖W − W₀‖_F / ‖W₀‖_F: how far the first layer moved from its initialisation (small in the lazy
+    regime); NaN when W₀ = 0.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> float(relative_movement(jnp.ones((2, 2)) * 1.1, jnp.ones((2, 2))))  # doctest: +ELLIPSIS
+      0.1000...
+    """
+    n0 = jnp.linalg.norm(W0)
+    return jnp.where(n0 > 0, jnp.linalg.norm(W - W0) / jnp.where(n0 > 0, n0, 1.0), jnp.nan)

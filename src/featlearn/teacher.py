@@ -9,11 +9,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from featlearn.config.schema import ASTAR_CHOICES, DIRECTION_CHOICES
 from featlearn.gaussian.activations import get_activation
 from featlearn.model import Params
-
-ASTAR_CHOICES = ("ones", "random_signs", "alternating")
-DIRECTION_CHOICES = ("orthonormal", "random")
 
 
 def pairwise_min_angle_deg(W, even: bool = False) -> float:
@@ -114,7 +112,7 @@ def make_teacher(
         elif directions == "random":
             W = jnp.asarray(_random_separated(d, m_star, k_dir, min_angle_deg, even), dtype)
         else:
-            raise ValueError(f"directions: unknown choice {directions!r}; valid: orthonormal, random, or an (m_star, d) list")
+            raise ValueError(f"directions: unknown choice {directions!r}; valid: {', '.join(DIRECTION_CHOICES)}, or an (m_star, d) list")
     else:
         W = jnp.asarray(directions, dtype)
         if W.shape != (m_star, d):

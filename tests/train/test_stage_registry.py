@@ -29,7 +29,7 @@ class ToyDecay(Strict):
 def build_toy(static, st: ToyDecay, index: int) -> Iterative:
     def step(params, state, k, problem):
         loss, g = jax.value_and_grad(training_loss)(params, problem, static, st.lam)
-        return jax.tree.map(lambda p, gi: p - st.lr * gi, params, g), state, StepInfo(loss, jnp.asarray(st.lam), tree_norm(g))
+        return jax.tree.map(lambda p, gi: p - st.lr * gi, params, g), state, StepInfo(loss, tree_norm(g))
 
     return Iterative(total=st.steps, init_state=lambda p, pr: (), step=step, lam=lambda k: jnp.asarray(st.lam), lr=st.lr)
 

@@ -24,24 +24,23 @@ import numpy as np
 from featlearn.baselines._estimator import BaseEstimator, check_is_fitted, check_X_y
 from featlearn.baselines.cholesky import cholesky_inplace, cholesky_solve
 from featlearn.data import sample_data
-from featlearn.gaussian import get_activation, kernel
-from featlearn.model import Params
-from featlearn.objective import population_loss
+from featlearn.gaussian import get_activation, unit_rows
+from featlearn.model import Params, features
+from featlearn.objective import optimal_second_layer, population_loss
 
 
 @partial(jax.jit, static_argnames=("m", "d", "dtype"))
 def random_directions(m: int, d: int, key, dtype=jnp.float64) -> jax.Array:
     """(m, d) directions drawn uniformly on the unit sphere S^{d−1} (normalised Gaussian rows)."""
-    W = jax.random.normal(key, (m, d), dtype)
-    return W / jnp.linalg.norm(W, axis=1, keepdims=True)
+    return unit_rows(jax.random.normal(key, (m, d), dtype))
 
 
 @partial(jax.jit, static_argnames=("activation",))
 def rf_ridge_population(W, teacher: Params, activation, lam) -> Params:
     r"""Exact population ridge for the second layer: (K(W, W) + λ I) a = K(W, W*) a*.
 
-    Pure JAX, jitted (activation static) and vmap-able; solved by Cholesky, so λ > 0 (or K(W, W)
-    positive definite) is needed.
+    Pure JAX, jitted (activation static) and vmap-able; the solve is `featlearn.objective.optimal_second_layer`
+    (the same one stage 2.2 uses).
 
     Args:
       W: (m, d) fixed first layer.
@@ -60,15 +59,12 @@ def rf_ridge_population(W, teacher: Params, activation, lam) -> Params:
       True
     """
     W = jnp.asarray(W)
-    A = kernel(activation, W, W) + lam * jnp.eye(W.shape[0], dtype=W.dtype)
-    rhs = kernel(activation, W, teacher.W.astype(W.dtype)) @ teacher.a.astype(W.dtype)
-    a = jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(A, lower=True), rhs)
-    return Params(a, W)
+    return Params(optimal_second_layer(W, teacher, activation, lam), W)
 
 
 @partial(jax.jit, static_argnames=("activation",))
 def _features(W, X, activation):
-    return get_activation(activation).forward(X @ W.T, jnp.linalg.norm(W, axis=1))
+    return features(X, W, activation)
 
 
 _population_loss = jax.jit(population_loss, static_argnames=("activation",))

@@ -12,13 +12,27 @@ import math
 import re
 from typing import Annotated, Any, List, Literal, Optional
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from featlearn.config.base import NonNegFloat, PosFloat, PosInt, Strict
 from featlearn.config.kinds import KindTable
 from featlearn.config.stages import STAGES, AnnealWeightDecay, FitSecondLayer, OneStep
 
-ActivationName = Literal["relu", "abs", "relu_trim", "erf"]
+
+
+def _known_activation(name: str) -> str:
+    from featlearn.gaussian.activations import ACTIVATIONS
+
+    if name not in ACTIVATIONS:
+        raise ValueError(f"must be one of {', '.join(repr(a) for a in ACTIVATIONS)}")
+    return name
+
+
+ActivationName = Annotated[str, AfterValidator(_known_activation)]  # a name of `featlearn.gaussian.ACTIVATIONS`
+
+
+ASTAR_CHOICES = ("ones", "random_signs", "alternating")  # presets of teacher.a_star
+DIRECTION_CHOICES = ("orthonormal", "random")  # presets of teacher.directions
 
 
 def _choice_or_numbers(choices: tuple, depth: int, shape: str):
@@ -52,8 +66,8 @@ class TeacherConfig(Strict):
     d: PosInt = 20
     m_star: PosInt = 3
     activation: ActivationName = "relu_trim"
-    a_star: Annotated[Any, BeforeValidator(_choice_or_numbers(("ones", "random_signs", "alternating"), 1, "a list of m_star numbers"))] = [1.0, -1.0, 1.0]
-    directions: Annotated[Any, BeforeValidator(_choice_or_numbers(("orthonormal", "random"), 2, "an m_star × d list of lists of numbers"))] = "orthonormal"
+    a_star: Annotated[Any, BeforeValidator(_choice_or_numbers(ASTAR_CHOICES, 1, "a list of m_star numbers"))] = [1.0, -1.0, 1.0]
+    directions: Annotated[Any, BeforeValidator(_choice_or_numbers(DIRECTION_CHOICES, 2, "an m_star × d list of lists of numbers"))] = "orthonormal"
     min_angle_deg: Annotated[float, Field(gt=0, lt=180)] = 30.0
     noise_std: NonNegFloat = 0.0
 
@@ -178,13 +192,13 @@ class RunConfig(Strict):
 
     @model_validator(mode="after")
     def _cross_checks(self):
-        from featlearn.gaussian import ACTIVATIONS, get_activation
+        from featlearn.gaussian.activations import get_activation, homogeneous_names
 
         act = self.teacher.activation
         if not get_activation(act).homogeneous:
             for i, st in enumerate(self.stages):
                 if STAGES[st.kind].balances and st.balance:
-                    homog = ", ".join(a for a, spec in ACTIVATIONS.items() if spec.homogeneous)
+                    homog = ", ".join(homogeneous_names())
                     raise ValueError(f"stages.{i}.balance: balancing needs a homogeneous activation ({homog}), not {act}; set it to false")
         for i, st in enumerate(self.stages):
             if self.data.mode not in STAGES[st.kind].modes:

@@ -33,7 +33,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from featlearn.diagnostics.features import feature_kernel
-from featlearn.diagnostics.sphere import unit_rows
+from featlearn.gaussian.kernels import unit_rows
 from featlearn.gaussian.kernels import safe_norm
 from featlearn.model import Params
 

@@ -37,7 +37,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from featlearn.diagnostics.features import feature_kernel
-from featlearn.diagnostics.sphere import numpy_rng, unit_rows
+from featlearn.diagnostics.sphere import numpy_rng
+from featlearn.gaussian.kernels import unit_rows
 from featlearn.model import Params
 from featlearn.objective.population import head_residuals
 

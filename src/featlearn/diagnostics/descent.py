@@ -31,7 +31,8 @@ import numpy as np
 
 from featlearn.diagnostics.alignment import alignment
 from featlearn.diagnostics.features import feature_kernel
-from featlearn.diagnostics.sphere import numpy_rng, unit_rows
+from featlearn.diagnostics.sphere import numpy_rng
+from featlearn.gaussian.kernels import tilt, unit_rows
 from featlearn.model import Params
 from featlearn.objective import optimal_head, regularised_population_loss
 
@@ -159,10 +160,8 @@ def local_probes(
     idx = np.repeat(np.arange(m_star), k)
     w = np.broadcast_to(W_star[idx], (P, idx.size, d))
     g = rng.standard_normal((P, idx.size, d))
-    t = g - np.sum(g * w, axis=-1, keepdims=True) * w
-    t /= np.linalg.norm(t, axis=-1, keepdims=True)
     phi = np.radians(max_angle_deg) * (1.0 - rng.uniform(size=(P, idx.size)))
-    u = np.cos(phi)[..., None] * w + np.sin(phi)[..., None] * t
+    u = np.asarray(tilt(jnp.asarray(w), jnp.asarray(g), jnp.asarray(phi)))
     if even:
         u = u * np.where(rng.uniform(size=(P, idx.size)) < 0.5, -1.0, 1.0)[..., None]
     e = rng.exponential(size=(P, m_star, k))

@@ -52,7 +52,8 @@ import jax
 import numpy as np
 
 from featlearn.diagnostics.features import FeatureKernel, feature_kernel
-from featlearn.diagnostics.sphere import numpy_rng, ring, sample_away, tangent_basis
+from featlearn.diagnostics.sphere import numpy_rng, ring, sample_away, tangent_basis, unit_rows_np
+from featlearn.gaussian.activations import homogeneous_names
 from featlearn.gaussian.kernels import ArcCosCoefficients
 from featlearn.model import Params
 
@@ -82,9 +83,7 @@ def _ddg(coef: ArcCosCoefficients, theta):
 
 
 def _unit(U) -> np.ndarray:
-    U = np.atleast_2d(np.asarray(U, np.float64))
-    r = np.linalg.norm(U, axis=1, keepdims=True)
-    return U / np.where(r > 0, r, 1.0)
+    return unit_rows_np(np.atleast_2d(U))
 
 
 class Decay(NamedTuple):
@@ -239,7 +238,7 @@ def dual_certificate(teacher: Params, activation, *, head: bool = False) -> Dual
     Args:
       teacher: `Params(a*, W*)`, m* ≥ 1 directions (normalised here), pairwise distinct and not
         antipodal (|w_i·w_j| < 1).
-      activation: "relu_trim", "abs" or "relu" (homogeneous; "erf" is refused).
+      activation: a positively homogeneous activation (others are refused).
       head: the student carries a linear head (use the Hermite-trimmed kernel; for relu: relu_trim).
 
     Returns:
@@ -258,7 +257,7 @@ def dual_certificate(teacher: Params, activation, *, head: bool = False) -> Dual
     if fk.coef is None:
         raise ValueError(
             f"dual_certificate: activation {fk.activation.name!r} is not positively homogeneous; "
-            "use relu_trim, abs or relu"
+            f"use one of {', '.join(homogeneous_names())}"
         )
     W = _unit(teacher.W)
     s = np.sign(np.asarray(teacher.a, float))

@@ -12,14 +12,22 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from featlearn.gaussian.kernels import safe_norm
 
 
-def unit_rows(U) -> jax.Array:
-    """Rows of U divided by their norms (zero rows stay zero). U: (n, d) → (n, d)."""
-    r = safe_norm(U)
-    pos = r > 0
-    return jnp.where(pos[..., None], U / jnp.where(pos, r, 1.0)[..., None], 0.0)
+
+
+def unit_rows_np(U) -> np.ndarray:
+    """NumPy twin of `featlearn.gaussian.kernels.unit_rows` (float64, zero rows stay zero)."""
+    U = np.asarray(U, float)
+    r = np.linalg.norm(U, axis=-1, keepdims=True)
+    return np.divide(U, r, out=np.zeros_like(U), where=r > 0)
+
+
+def plane_basis(wi, wj) -> tuple[np.ndarray, np.ndarray]:
+    """Orthonormal (e1, e2) of the plane spanned by wi, wj (Gram–Schmidt, e1 ∥ wi)."""
+    e1 = unit_rows_np(wi)
+    e2 = np.asarray(wj, float) - (np.asarray(wj, float) @ e1) * e1
+    return e1, unit_rows_np(e2)
 
 
 def tangent_basis(w) -> np.ndarray:
@@ -124,9 +132,7 @@ def great_circles(
     phi = np.linspace(-np.pi, np.pi, n, endpoint=False)
     out = []
     for i, j in pairs:
-        e1 = W[i] / np.linalg.norm(W[i])
-        e2 = W[j] - (W[j] @ e1) * e1
-        e2 = e2 / np.linalg.norm(e2)
+        e1, e2 = plane_basis(W[i], W[j])
         U = np.cos(phi)[:, None] * e1 + np.sin(phi)[:, None] * e2
         phij = float(np.degrees(np.arctan2(W[j] @ e2, W[j] @ e1)))
         marks = {f"w*{i}": 0.0, f"w*{j}": phij}

@@ -5,26 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from featlearn.experiments.base import Claim, Context, ExperimentResult
-from featlearn.gaussian import get_activation
-from featlearn.model import mass
+from featlearn.diagnostics import alignment
 from featlearn.records import plot
-
-
-def neuron_angles_deg(params, teacher, activation) -> np.ndarray:
-    W, Ws = np.asarray(params.W), np.asarray(teacher.W)
-    r = np.linalg.norm(W, axis=1)
-    cos = (W / np.where(r > 0, r, 1.0)[:, None]) @ Ws.T
-    if get_activation(activation).even:
-        cos = np.abs(cos)
-    return np.degrees(np.arccos(np.clip(cos.max(axis=1), -1, 1)))
 
 
 def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
     r = ctx.run(spec["config"])
     s, cfg = r.summary, r.config
     tol, delta = cfg.metrics.mass_tol, cfg.metrics.delta_deg
-    angles = neuron_angles_deg(r.params, r.teacher, cfg.teacher.activation)
-    mu = np.asarray(mass(r.params))
+    al = alignment(r.params, r.teacher, cfg.teacher.activation, delta_deg=delta, mass_tol=tol)
+    angles, mu = np.asarray(al.angle_deg), np.asarray(al.mass)
     dev = max(abs(t["signed_mass"] - t["a_star"]) for t in s["per_teacher"])
     claims = [
         Claim("final loss", "L ≤ 1e-8", s["final_population_loss"], s["final_population_loss"] <= 1e-8),

@@ -12,19 +12,12 @@ import pandas as pd
 from featlearn.config import RunConfig
 from featlearn.config.schema import SymmetricInit
 from featlearn.config.stages import OneStep
+from featlearn.diagnostics import subspace_fraction
 from featlearn.experiments.base import Claim, Context, ExperimentResult
 from featlearn.records import plot
 from featlearn.train.init import initialise
 from featlearn.train.stages.one_step import one_step
 from featlearn.train.problem import INIT, STAGE0, Problem, Static, build_problem
-
-
-def subspace_fraction(W, teacher_W) -> np.ndarray:
-    """‖P_S ŵ_j‖ for every row of W, S = span of the rows of teacher_W."""
-    Q, _ = np.linalg.qr(np.asarray(teacher_W, float).T)
-    W = np.asarray(W, float)
-    U = W / np.maximum(np.linalg.norm(W, axis=1, keepdims=True), 1e-300)
-    return np.linalg.norm(U @ Q, axis=1)
 
 
 def _median_fraction(d, m_star, m, act, seed, n1=None) -> float:
@@ -36,7 +29,7 @@ def _median_fraction(d, m_star, m, act, seed, n1=None) -> float:
     problem: Problem = build_problem(cfg, seed)
     params = initialise(SymmetricInit(), problem, static, jax.random.fold_in(problem.key, INIT))
     params, _ = one_step(params, jax.random.fold_in(problem.key, STAGE0), problem, static, OneStep(n=n1))
-    return float(np.median(subspace_fraction(params.W, problem.teacher.W)))
+    return float(np.median(np.asarray(subspace_fraction(params.W, problem.teacher.W))))
 
 
 def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:

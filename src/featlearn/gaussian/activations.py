@@ -109,6 +109,11 @@ ERF = Activation(
 ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (RELU, ABS, RELU_TRIM, ERF)}
 
 
+def homogeneous_names() -> list[str]:
+    """The positively 1-homogeneous activations (balancing, the measure view and certificates apply)."""
+    return [name for name, a in ACTIVATIONS.items() if a.homogeneous]
+
+
 def get_activation(activation: str | Activation) -> Activation:
     """Look an activation up by name; raises ValueError naming the valid names."""
     if isinstance(activation, Activation):

@@ -116,11 +116,29 @@ def _safe_norm_jvp(primals, tangents):
     return r, jnp.where(pos, jnp.sum(x * dx, axis=-1) / safe_r, 0.0)
 
 
+@jax.custom_jvp
 def unit_rows(W):
-    """Each row of W divided by its norm; zero rows stay zero (no NaN, zero derivative there)."""
-    r = safe_norm(W)[..., None]
+    """Each row of W divided by its norm; zero rows stay zero (no NaN: the derivative there is 0)."""
+    r = jnp.linalg.norm(W, axis=-1, keepdims=True)
+    return jnp.where(r > 0, W / jnp.where(r > 0, r, 1.0), 0.0)
+
+
+@unit_rows.defjvp
+def _unit_rows_jvp(primals, tangents):
+    (W,), (dW,) = primals, tangents
+    r = jnp.linalg.norm(W, axis=-1, keepdims=True)
     pos = r > 0
-    return jnp.where(pos, W / jnp.where(pos, r, 1.0), 0.0)
+    U = unit_rows(W)
+    inv = jnp.where(pos, 1.0 / jnp.where(pos, r, 1.0), 0.0)
+    return U, inv * (dW - U * jnp.sum(U * dW, axis=-1, keepdims=True))
+
+
+def tilt(base, noise, phi):
+    r"""Unit vectors at angle φ from the unit rows of `base`: cos φ·w + sin φ·t, t = the unit part of
+    `noise` orthogonal to w (a uniform tangent direction when `noise` is Gaussian). Shapes broadcast
+    over leading axes: base, noise (..., d), phi (...)."""
+    t = unit_rows(noise - jnp.sum(noise * base, axis=-1, keepdims=True) * base)
+    return jnp.cos(phi)[..., None] * base + jnp.sin(phi)[..., None] * t
 
 
 class ArcCosCoefficients(NamedTuple):

@@ -5,6 +5,7 @@ from featlearn.objective.population import (
     head_residuals,
     kernel_quadform,
     optimal_head,
+    optimal_second_layer,
     population_loss,
     population_loss_reference,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "head_residuals",
     "kernel_quadform",
     "optimal_head",
+    "optimal_second_layer",
     "population_loss",
     "population_loss_reference",
     "regularised_empirical_loss",

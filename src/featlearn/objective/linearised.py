@@ -268,19 +268,6 @@ def linearised_minimiser(quad: LinearisedQuadratic, ridge: float = 0.0, rcond: f
     return -(V @ (inv * (V.T @ quad.g)))
 
 
-def relative_weight_movement(params0: Params, params: Params) -> jax.Array:
-    r"""‖W − W₀‖_F / ‖W₀‖_F: how far the first layer moved from initialisation (small in the lazy regime).
-
-    Args:
-      params0: initial `Params` (W₀ (m, d), nonzero).
-      params: current `Params` (W (m, d)).
-
-    Returns:
-      scalar ≥ 0 (inf or NaN if W₀ = 0).
-    """
-    return jnp.linalg.norm(params.W - params0.W) / jnp.linalg.norm(params0.W)
-
-
 __all__ = [
     "LinearisedQuadratic",
     "gauss_newton",
@@ -288,5 +275,4 @@ __all__ = [
     "linearised_loss",
     "linearised_minimiser",
     "linearised_quadratic",
-    "relative_weight_movement",
 ]

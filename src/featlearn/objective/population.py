@@ -146,10 +146,21 @@ def population_loss_reference(params: Params, teacher: Params, activation, *, sm
     return 0.5 * mean_res**2 + 0.5 * jnp.sum(lin_res**2) + 0.5 * b @ K @ b
 
 
+def optimal_second_layer(W, teacher: Params, activation, lam, *, trimmed: bool = False) -> jax.Array:
+    r"""The second layer minimising L(a, W) + (λ/2)‖a‖² for fixed W: (K(W, W) + λ I) a = K(W, W*) a*.
+
+    With `trimmed`, the Hermite-trimmed kernel (a student whose linear head takes orders 0 and 1).
+    Solved by LU (`jnp.linalg.solve`); returns a (m,).
+    """
+    kern = get_activation(activation).trimmed_kernel if trimmed else get_activation(activation).kernel
+    A = kern(W, W) + lam * jnp.eye(W.shape[0], dtype=W.dtype)
+    return jnp.linalg.solve(A, kern(W, teacher.W.astype(W.dtype)) @ teacher.a.astype(W.dtype))
+
+
 def optimal_head(params: Params, teacher: Params, activation) -> Params:
     r"""The linear head minimising the population loss: c = −(mean residual), v = −(linear residual)."""
     mean_res, lin_res = head_residuals(params.without_head(), teacher, activation)
     return params._replace(c=-mean_res, v=-lin_res)
 
 
-__all__ = ["head_residuals", "population_loss", "population_loss_reference", "optimal_head", "kernel_quadform", "arccos_quadform"]
+__all__ = ["head_residuals", "optimal_second_layer", "population_loss", "population_loss_reference", "optimal_head", "kernel_quadform", "arccos_quadform"]

@@ -21,6 +21,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import LogLocator, NullFormatter
 
+from featlearn.diagnostics.sphere import plane_basis, unit_rows_np
+
 POS, NEG = "#c0392b", "#2166ac"
 
 
@@ -82,10 +84,7 @@ def alignment_heatmap(al, *, title: str = "Alignment with the teacher") -> Figur
     return fig
 
 
-def _pair_basis(wi: np.ndarray, wj: np.ndarray):
-    e1 = wi / np.linalg.norm(wi)
-    e2 = wj - (wj @ e1) * e1
-    return e1, e2 / np.linalg.norm(e2)
+
 
 
 def teacher_plane(params, teacher, *, even: bool = False, max_panels: int = 3,
@@ -100,10 +99,10 @@ def teacher_plane(params, teacher, *, even: bool = False, max_panels: int = 3,
     W = np.asarray(params.W, float)
     a = np.asarray(params.a, float)
     Ws = np.asarray(teacher.W, float)
-    Ws = Ws / np.linalg.norm(Ws, axis=1, keepdims=True)
+    Ws = unit_rows_np(Ws)
     As = np.asarray(teacher.a, float)
     r = np.linalg.norm(W, axis=1)
-    U = W / np.where(r > 0, r, 1.0)[:, None]
+    U = unit_rows_np(W)
     mu = np.abs(a) * r
     C = U @ Ws.T
     nearest = np.argmax(np.abs(C) if even else C, axis=1)
@@ -117,7 +116,7 @@ def teacher_plane(params, teacher, *, even: bool = False, max_panels: int = 3,
     t = np.linspace(0, 2 * np.pi, 400)
     for k, (i, j) in enumerate(pairs):
         ax = fig.add_subplot(1, len(pairs), k + 1)
-        e1, e2 = _pair_basis(Ws[i], Ws[j])
+        e1, e2 = plane_basis(Ws[i], Ws[j])
         P = np.stack([U @ e1, U @ e2], axis=1)
         ax.plot(np.cos(t), np.sin(t), color="0.75", lw=1, zorder=0)
         mine = np.isin(nearest, (i, j))

@@ -6,17 +6,14 @@ import jax
 import jax.numpy as jnp
 
 from featlearn.config.schema import NearTeacherInit
+from featlearn.gaussian.kernels import tilt, unit_rows
 from featlearn.model import Params
 from featlearn.train.problem import Problem, Static
 
 
-def _unit_rows(X):
-    return X / jnp.linalg.norm(X, axis=-1, keepdims=True)
-
-
 def symmetric(key, m: int, d: int, scale: float, dtype) -> Params:
     """m/2 random unit directions, each used twice, with a = +scale and −scale: f ≡ 0 at start."""
-    dirs = _unit_rows(jax.random.normal(key, (m // 2, d), dtype))
+    dirs = unit_rows(jax.random.normal(key, (m // 2, d), dtype))
     W = scale * jnp.concatenate([dirs, dirs])
     a = scale * jnp.concatenate([jnp.ones(m // 2, dtype), -jnp.ones(m // 2, dtype)])
     return Params(a, W)
@@ -40,16 +37,15 @@ def near_teacher(key, teacher: Params, m: int, cfg: NearTeacherInit) -> Params:
     assign = jnp.arange(n_near) % m_star
     base = teacher.W[assign]
     noise = jax.random.normal(k_dir, (n_near, d), dtype)
-    ortho = _unit_rows(noise - jnp.sum(noise * base, axis=1, keepdims=True) * base)
     theta = jnp.deg2rad(cfg.angle_deg) * jax.random.uniform(k_ang, (n_near,), dtype)
-    dirs = jnp.cos(theta)[:, None] * base + jnp.sin(theta)[:, None] * ortho
+    dirs = tilt(base, noise, theta)
     u = jax.random.uniform(k_split, (n_near,), dtype, 0.5, 1.5)
     share = u / jax.ops.segment_sum(u, assign, num_segments=m_star)[assign]
     mu = cfg.mass_scale * jnp.abs(teacher.a[assign]) * share
     a = jnp.sign(teacher.a[assign]) * jnp.sqrt(mu)
     W = jnp.sqrt(mu)[:, None] * dirs
     if cfg.far:
-        far_dirs = _unit_rows(jax.random.normal(k_far, (cfg.far, d), dtype))
+        far_dirs = unit_rows(jax.random.normal(k_far, (cfg.far, d), dtype))
         signs = jnp.where(jax.random.bernoulli(k_sign, 0.5, (cfg.far,)), 1.0, -1.0).astype(dtype)
         r = jnp.sqrt(cfg.far_mass)
         a = jnp.concatenate([a, signs * r])

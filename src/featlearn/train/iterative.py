@@ -9,10 +9,9 @@ import jax.numpy as jnp
 
 
 class StepInfo(NamedTuple):
-    """Per-step record: the objective L_λ before the step, λ, and ‖∇L_λ‖."""
+    """Per-step record: the objective L_λ before the step and ‖∇L_λ‖ (λ comes from `Iterative.lam`)."""
 
     loss: jax.Array
-    lam: jax.Array
     grad_norm: jax.Array
 
 

@@ -9,6 +9,7 @@ import numpy as np
 from featlearn._version import __version__
 from featlearn.config import RunConfig, digest
 from featlearn.diagnostics import Diagnostics
+from featlearn.model import relative_movement
 from featlearn.records import RunStatus, StageLog, Summary
 
 
@@ -21,13 +22,6 @@ def diverged_message(stage_logs: list[StageLog], cfg: RunConfig) -> str:
     lr = getattr(st, "lr", None)
     hint = f"; try a smaller stages.{index}.lr (now {lr})" if lr is not None else ""
     return f"stage {index} ({st.kind}) diverged: the loss or the parameters became non-finite{hint}"
-
-
-def relative_movement(W, W0) -> Optional[float]:
-    """‖W − W₀‖_F / ‖W₀‖_F (None when W₀ = 0)."""
-    W, W0 = np.asarray(W, float), np.asarray(W0, float)
-    n0 = float(np.linalg.norm(W0))
-    return float(np.linalg.norm(W - W0)) / n0 if n0 > 0 else None
 
 
 def _num(x) -> Optional[float]:
@@ -61,7 +55,7 @@ def build_summary(cfg: RunConfig, *, status: RunStatus, message: Optional[str], 
         certificate_support_gap=diagnostics.certificate_support_gap,
         recovery_error=al["recovery_error"],
         effective_neurons=al["effective_neurons"],
-        relative_weight_movement=relative_movement(W, W0),
+        relative_weight_movement=_num(relative_movement(np.asarray(W, np.float64), np.asarray(W0, np.float64))),
         stages=[s.to_dict() for s in stage_logs],
         wall_seconds=wall,
         config_digest=digest(cfg),
@@ -76,4 +70,4 @@ def unfinished_summary(cfg: RunConfig, status: RunStatus | str, message: str, wa
                               config_digest=digest(cfg), featlearn_version=__version__, seed=cfg.seed)
 
 
-__all__ = ["build_summary", "diverged_message", "relative_movement", "unfinished_summary"]
+__all__ = ["build_summary", "diverged_message", "unfinished_summary"]

@@ -37,6 +37,6 @@ def build(static: Static, cfg: AnnealWeightDecay, index: int) -> Iterative:
         gnorm = tree_norm(g)
         move = gnorm > cfg.tol * lam
         new = jax.tree.map(lambda p, gi: p - jnp.where(move, cfg.lr, 0.0) * gi, params, g)
-        return new, state, StepInfo(loss, lam, gnorm)
+        return new, state, StepInfo(loss, gnorm)
 
     return Iterative(total=total, init_state=lambda params, problem: (), step=step, lam=sched, lr=cfg.lr)

@@ -13,9 +13,8 @@ import jax.numpy as jnp
 from featlearn.config.stages import FitSecondLayer
 from featlearn.data import sample_data
 from featlearn.gaussian import get_activation
-from featlearn.gaussian.kernels import safe_norm
-from featlearn.model import Params, balance
-from featlearn.objective import optimal_head
+from featlearn.model import Params, balance, features
+from featlearn.objective import optimal_head, optimal_second_layer
 from featlearn.train.iterative import OneShot
 from featlearn.train.problem import Problem, Static, model_loss
 
@@ -26,10 +25,7 @@ def fit_second_layer(params: Params, key, problem: Problem, static: Static, cfg:
     W, teacher = params.W, problem.teacher
     m = W.shape[0]
     if static.mode == "population":
-        kern = act.trimmed_kernel if static.head else act.kernel
-        A = kern(W, W) + cfg.lam * jnp.eye(m, dtype=W.dtype)
-        a = jnp.linalg.solve(A, kern(W, teacher.W) @ teacher.a)
-        params = params._replace(a=a)
+        params = params._replace(a=optimal_second_layer(W, teacher, act, cfg.lam, trimmed=static.head))
         if static.head:
             params = optimal_head(params, teacher, act)
     else:
@@ -38,7 +34,7 @@ def fit_second_layer(params: Params, key, problem: Problem, static: Static, cfg:
         else:  # the training set
             X, y = problem.X, problem.y
         n = X.shape[0]
-        Phi = act.forward(X @ W.T, safe_norm(W))
+        Phi = features(X, W, act)
         if static.head:
             Phi = jnp.concatenate([Phi, jnp.ones((n, 1), W.dtype), X], axis=1)
         p = Phi.shape[1]

@@ -34,6 +34,6 @@ def build(static: Static, cfg: GD, index: int) -> Iterative:
             problem = problem._replace(X=problem.X[idx], y=problem.y[idx])
         loss, g = jax.value_and_grad(training_loss)(params, problem, static, cfg.lam)
         updates, state = opt.update(g, state, params)
-        return optax.apply_updates(params, updates), state, StepInfo(loss, cfg.lam + 0.0 * loss, tree_norm(g))
+        return optax.apply_updates(params, updates), state, StepInfo(loss, tree_norm(g))
 
     return Iterative(total=cfg.steps, init_state=lambda params, problem: opt.init(params), step=step, lam=lambda k: jnp.asarray(cfg.lam), lr=cfg.lr)

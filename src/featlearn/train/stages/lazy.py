@@ -38,7 +38,7 @@ def build(static: Static, cfg: Lazy, index: int) -> Iterative:
         theta = quad.ravel(params)
         loss, g = jax.value_and_grad(objective)(theta, quad, problem)
         new = quad.unravel(theta - cfg.lr * g)
-        return params._replace(a=new.a, W=new.W), quad, StepInfo(loss, cfg.lam + 0.0 * loss, jnp.linalg.norm(g))
+        return params._replace(a=new.a, W=new.W), quad, StepInfo(loss, jnp.linalg.norm(g))
 
     def model_loss(params: Params, quad, problem: Problem):
         return linearised_loss(quad.ravel(params) - quad.ravel(quad.params0), quad)
