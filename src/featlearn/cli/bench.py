@@ -7,7 +7,7 @@ import json
 import typer
 
 
-GOALS = {"P1": ("≤", 1.5), "P2": ("≥", 15), "P2b": ("≥", 3), "P3_roofline": ("≤", 1.5), "P3_vs_loop": ("≤", 0.7),
+GOALS = {"P1": ("≤", 1.5), "P2": ("≥", 15), "P2b": ("≥", 3), "P3_roofline": ("≤", 1.5), "P3_vs_loop": ("≤", 1.0), "P3_vs_loop_m64_d20": ("≤", 1.0),
          "P4": ("≥", 0.5), "P5_seconds": ("≤", 30), "P6_seconds": ("≤", 60), "P6_peak_gb": ("≤", 4)}
 
 

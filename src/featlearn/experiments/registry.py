@@ -1,4 +1,8 @@
-"""The experiments of DESIGN §3: id → module with `run(spec, size, out) -> ExperimentResult`."""
+"""The experiments of DESIGN §3: id → module with `run(spec, size, ctx) -> ExperimentResult`.
+
+An experiment is a shipped YAML `E<n>.yaml` beside a module `e<n>.py`; the ids are found from the files,
+so adding an experiment is those two files (plus its test).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,12 @@ from typing import Callable, Optional
 from featlearn.config import ConfigError
 from featlearn.experiments.base import Context, ExperimentResult, load_spec, sized, timed, write_experiment
 
-IDS = ("E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8")
+def _ids() -> tuple[str, ...]:
+    ids = [p.stem for p in Path(__file__).resolve().parent.glob("E*.yaml") if p.stem[1:].isdigit()]
+    return tuple(sorted(ids, key=lambda i: int(i[1:])))
+
+
+IDS = _ids()
 
 
 def available() -> list[str]:

@@ -24,7 +24,7 @@ from featlearn.records import StageLog
 from featlearn.train.init import initialise
 from featlearn.train.iterative import Iterative, OneShot, tree_all_finite
 from featlearn.train.logger import Logger
-from featlearn.train.loop import DIVERGED, DONE, FAILED, RUNNING, init_carry, make_chunk, pending
+from featlearn.train.loop import DIVERGED, DONE, FAILED, RUNNING, init_carry, make_chunk, pending, seed_block
 from featlearn.train.metrics import metrics_fn
 from featlearn.train.problem import INIT, STAGE0, Problem, Static, model_loss
 from featlearn.train.stages import build_stage
@@ -167,7 +167,8 @@ def _one_shot(ctx: Context, state: BatchState, si: int, st, built: OneShot, t_st
 def _iterative(ctx: Context, state: BatchState, si: int, st, it: Iterative, t_stage: float) -> None:
     name = f"{si}:{st.kind}"
     metrics = ctx.metrics(it.model_loss)
-    chunk = make_chunk(it, ctx.cfg.log_every)
+    m, m_star = ctx.static.m, int(ctx.problems.teacher.W.shape[1])
+    chunk = make_chunk(it, ctx.cfg.log_every, seed_block(state.n_seeds, m, m_star, state.params.a.dtype.itemsize))
     carry = init_carry(it, state.params, ctx.problems)
     carry = carry._replace(status=jnp.asarray(np.where(state.status == RUNNING, RUNNING, state.status), jnp.int32))
     resuming = state.carry_leaves is not None

@@ -17,10 +17,23 @@ from featlearn.train.iterative import Iterative, tree_all_finite
 
 RUNNING, DONE, DIVERGED, FAILED = 0, 1, 2, 3
 
-# Seeds are vectorised (vmap) in blocks of this many, the blocks run one after another inside the same
-# compiled computation (lax.map). On a CPU a block's working set stays in cache, which a full vmap over
-# 64 seeds does not (measured 1.5× slower per seed); on an accelerator a larger block is better.
+# Seeds are vectorised (vmap) in blocks, the blocks run one after another inside the same compiled
+# computation (lax.map). On a CPU a block's working set must stay in cache: a full vmap over 64 seeds at
+# m = 256 was 1.5× slower per seed than a loop. `seed_block` picks the block from the problem size.
 SEED_BLOCK = 8
+CPU_CACHE_BYTES = 4 << 20  # the working set a CPU block may fill (about an L2 cache of a server core)
+
+
+def seed_block(n_seeds: int, m: int, m_star: int, itemsize: int = 8, platform: str | None = None) -> int:
+    """How many seeds to vmap together: all of them on an accelerator; on a CPU as many as keep the
+    (m + m*)² elementwise arrays of the population step (about six of them) inside `CPU_CACHE_BYTES`
+    (at least 1, at most `SEED_BLOCK`), so a batch is never slower than the seeds one after another
+    (benchmark P3 measures both sizes)."""
+    platform = platform or jax.default_backend()
+    if platform != "cpu":
+        return max(1, n_seeds)
+    per_seed = 6 * (m + m_star) ** 2 * itemsize
+    return int(max(1, min(SEED_BLOCK, n_seeds, CPU_CACHE_BYTES // max(per_seed, 1))))
 
 
 def map_seeds(fn, block: int = SEED_BLOCK):
@@ -43,7 +56,7 @@ def tree_where(cond, a, b):
     return jax.tree.map(lambda x, y: jnp.where(cond, x, y), a, b)
 
 
-def make_chunk(it: Iterative, length: int):
+def make_chunk(it: Iterative, length: int, block: int = SEED_BLOCK):
     """Compiled chunk over seeds (`map_seeds`): advance every seed by up to `length` steps; returns
     (carry, last StepInfo)."""
 
@@ -64,7 +77,7 @@ def make_chunk(it: Iterative, length: int):
         carry, infos = jax.lax.scan(body, carry, None, length=length)
         return carry, jax.tree.map(lambda x: x[-1], infos)
 
-    return jax.jit(map_seeds(chunk))
+    return jax.jit(map_seeds(chunk, block))
 
 
 def init_carry(it: Iterative, params, problems) -> Carry:
