@@ -10,6 +10,7 @@ from __future__ import annotations
 
 
 import traceback
+import warnings
 
 import click
 import typer
@@ -17,6 +18,7 @@ import typer
 from featlearn._version import __version__
 from featlearn.cli import bench, report, reproduce, run, sweep
 from featlearn.config import ConfigError
+from featlearn.config.errors import ConfigWarning
 
 app = typer.Typer(
     add_completion=False,
@@ -76,8 +78,20 @@ def _usage_message(exc, command) -> str:
     return msg
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Config warnings as `featlearn: warning: <message>` (one line); others as Python prints them."""
+    if issubclass(category, ConfigWarning):
+        typer.echo(f"featlearn: warning: {' '.join(str(message).split())}", err=True)
+    else:
+        _PLAIN_SHOW(message, category, filename, lineno, file, line)
+
+
+_PLAIN_SHOW = warnings.showwarning
+
+
 def main(argv=None) -> None:
     """Entry point: run the command; usage / config / input errors become one line on stderr, exit 2."""
+    warnings.showwarning = _show_warning
     command = typer.main.get_command(app)
     debug = _debug_flag(argv)
     errs = _click_errors()

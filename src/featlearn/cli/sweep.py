@@ -42,6 +42,7 @@ def sweep_cmd(
     out: Path = typer.Option(Path("sweeps"), "--out", help="Parent folder of the sweep folder <out>/<name>."),
     batch_seeds: bool = typer.Option(False, "--batch-seeds", help="Run grid points that differ only in seed as one vmapped computation."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    dashboard: bool = typer.Option(False, "--dashboard", help="With --workers: serve the Dask dashboard on 127.0.0.1 (off by default)."),
 ):
     """Run every grid point of a sweep not finished yet; write results.parquet and report.html."""
     from featlearn.sweep import DaskExecutor, InProcessExecutor, expand, load_sweep
@@ -49,7 +50,7 @@ def sweep_cmd(
 
     spec = load_sweep(_shipped(sweep))
     expand(spec)  # validate every grid point before connecting anywhere
-    executor = DaskExecutor(workers=workers, scheduler=scheduler) if (workers is not None or scheduler is not None) else InProcessExecutor()
+    executor = DaskExecutor(workers=workers, scheduler=scheduler, dashboard=dashboard) if (workers is not None or scheduler is not None) else InProcessExecutor()
     with sweep_progress(spec.name, enabled=not quiet) as progress:
         res = run_sweep(spec, out=out, executor=executor, batch_seeds=batch_seeds, progress=progress)
     n = len(res.points)

@@ -39,6 +39,17 @@ class ConfigError(ValueError):
         return err
 
 
+class ConfigWarning(UserWarning):
+    """A config key that has no effect (or was dropped); the CLI prints `featlearn: warning: <message>`.
+    Python's default warning filter shows each distinct message once per process."""
+
+
+def warn(message: str) -> None:
+    import warnings
+
+    warnings.warn(ConfigWarning(message), stacklevel=3)
+
+
 def one_line(text: str) -> str:
     return " ".join(str(text).split())
 
@@ -57,7 +68,11 @@ def format_validation_error(err: ValidationError, model_at: Callable[[tuple], An
 
     `model_at(loc)` returns the pydantic model that owns the keys at a location (for the list of valid
     keys when a key is unknown)."""
-    return ConfigError.many([format_one(e, model_at) for e in err.errors(include_url=False)])
+    lines = []
+    for e in err.errors(include_url=False):  # a validator may report several problems, one per line
+        for msg in str(e["msg"]).removeprefix("Value error, ").split("\n"):
+            lines.append(format_one({**e, "msg": msg}, model_at))
+    return ConfigError.many(lines)
 
 
 def format_one(e: dict, model_at: Callable[[tuple], Any]) -> str:
@@ -85,4 +100,4 @@ def _names_key(msg: str) -> bool:
     return ":" in msg and bool(head) and all(part.isidentifier() or part.isdigit() for part in head.split("."))
 
 
-__all__ = ["ConfigError", "format_validation_error", "loc_path", "one_line", "short"]
+__all__ = ["ConfigError", "ConfigWarning", "warn", "format_validation_error", "loc_path", "one_line", "short"]

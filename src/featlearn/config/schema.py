@@ -14,7 +14,8 @@ from typing import Annotated, Any, List, Literal, Optional
 
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
-from featlearn.config.base import NonNegFloat, PosFloat, PosInt, Strict
+from featlearn.config.base import Int, NonNegFloat, NonNegInt, PosFloat, PosInt, Strict
+from featlearn.config.errors import warn
 from featlearn.config.kinds import KindTable
 from featlearn.config.stages import STAGES, AnnealWeightDecay, FitSecondLayer, OneStep
 
@@ -66,15 +67,27 @@ class TeacherConfig(Strict):
     d: PosInt = 20
     m_star: PosInt = 3
     activation: ActivationName = "relu_trim"
-    a_star: Annotated[Any, BeforeValidator(_choice_or_numbers(ASTAR_CHOICES, 1, "a list of m_star numbers"))] = [1.0, -1.0, 1.0]
+    a_star: Annotated[Any, BeforeValidator(_choice_or_numbers(ASTAR_CHOICES, 1, "a list of m_star numbers"))] = None
     directions: Annotated[Any, BeforeValidator(_choice_or_numbers(DIRECTION_CHOICES, 2, "an m_star × d list of lists of numbers"))] = "orthonormal"
     min_angle_deg: Annotated[float, Field(gt=0, lt=180)] = 30.0
     noise_std: NonNegFloat = 0.0
 
+    @model_validator(mode="before")
+    @classmethod
+    def _default_a_star(cls, data):
+        """a_star left out (or null): alternating signs +1, −1, … of length m_star, written out, so the
+        resolved config (and its digest) says what was run and a sweep over m_star needs no a_star."""
+        if isinstance(data, dict) and data.get("a_star") is None:
+            m = data.get("m_star", cls.model_fields["m_star"].default)
+            if isinstance(m, int) and not isinstance(m, bool) and 0 < m <= 100_000:
+                data = {**data, "a_star": [(-1.0) ** i for i in range(m)]}
+        return data
+
     @model_validator(mode="after")
     def _shapes(self):
         if isinstance(self.a_star, list) and len(self.a_star) != self.m_star:
-            raise ValueError(f"a_star: expected m_star={self.m_star} values, got {len(self.a_star)}")
+            raise ValueError(f"a_star: expected m_star={self.m_star} values, got {len(self.a_star)}; give a list of m_star numbers, "
+                             f"leave it out (alternating signs) or use a preset: {', '.join(ASTAR_CHOICES)}")
         if self.directions == "orthonormal" and self.m_star > self.d:
             raise ValueError(f"directions: 'orthonormal' needs m_star ≤ d, got m_star={self.m_star} > d={self.d}; use 'random'")
         if self.directions == "random" and self.m_star > 1:
@@ -139,7 +152,7 @@ class NearTeacherInit(Strict):
 
     kind: Literal["near_teacher"] = "near_teacher"
     angle_deg: Annotated[float, Field(ge=0, lt=90)] = 5.0
-    far: Annotated[int, Field(ge=0)] = 0
+    far: NonNegInt = 0
     far_mass: NonNegFloat = 1e-2
     mass_scale: PosFloat = 1.0
 
@@ -164,7 +177,7 @@ class RunConfig(Strict):
     """A whole run: teacher, student, data, initialisation and the list of stages."""
 
     name: str = "default"
-    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0  # a PRNGKey seed (uint32)
+    seed: Annotated[Int, Field(ge=0, le=2**32 - 1)] = 0  # a PRNGKey seed (uint32)
     teacher: TeacherConfig = TeacherConfig()
     student: StudentConfig = StudentConfig()
     data: DataConfig = DataConfig()
@@ -194,23 +207,43 @@ class RunConfig(Strict):
     def _cross_checks(self):
         from featlearn.gaussian.activations import get_activation, homogeneous_names
 
+        problems: list[str] = []  # every cross-key problem is reported at once, one line each
         act = self.teacher.activation
         if not get_activation(act).homogeneous:
             for i, st in enumerate(self.stages):
                 if STAGES[st.kind].balances and st.balance:
                     homog = ", ".join(homogeneous_names())
-                    raise ValueError(f"stages.{i}.balance: balancing needs a homogeneous activation ({homog}), not {act}; set it to false")
+                    problems.append(f"stages.{i}.balance: balancing needs a homogeneous activation ({homog}), not {act}; set it to false")
         for i, st in enumerate(self.stages):
             if self.data.mode not in STAGES[st.kind].modes:
-                raise ValueError(f"stages.{i}.kind: {st.kind} supports data.mode {' or '.join(STAGES[st.kind].modes)}, not {self.data.mode}")
-        if isinstance(self.init, NearTeacherInit) and self.init.far >= self.student.m:
-            raise ValueError(f"init.far: must be smaller than student.m={self.student.m}, got {self.init.far}")
+                problems.append(f"stages.{i}.kind: {st.kind} supports data.mode {' or '.join(STAGES[st.kind].modes)}, not {self.data.mode}")
+        if self.init.kind == "near_teacher" and self.init.far >= self.student.m:
+            problems.append(f"init.far: must be smaller than student.m={self.student.m}, got {self.init.far}")
         if self.student.head and any(st.kind == "lazy" for st in self.stages):
-            raise ValueError("student.head: the lazy stage linearises (a, W) only; set student.head to false")
-        if isinstance(self.init, SymmetricInit) and self.student.m % 2:
-            raise ValueError(f"student.m: the symmetric init needs an even width, got {self.student.m}")
+            problems.append("student.head: the lazy stage linearises (a, W) only; set student.head to false")
+        if self.init.kind == "symmetric" and self.student.m % 2:
+            problems.append(f"student.m: the symmetric init needs an even width, got {self.student.m}")
         if self.data.mode == "empirical" and self.data.n_train is None:
-            raise ValueError("data.n_train: empirical mode needs the number of training samples (a positive integer)")
+            problems.append("data.n_train: empirical mode needs the number of training samples (a positive integer)")
         if self.checkpoint_every % self.log_every:
-            raise ValueError(f"checkpoint_every: must be a multiple of log_every={self.log_every}, got {self.checkpoint_every}")
+            problems.append(f"checkpoint_every: must be a multiple of log_every={self.log_every}, got {self.checkpoint_every}")
+        if problems:
+            raise ValueError("\n".join(problems))
+        self._warn_ignored()
         return self
+
+    def _warn_ignored(self) -> None:
+        """Keys the data mode ignores, said once (a `ConfigWarning`)."""
+        if self.data.mode != "population":
+            return
+        exact = "population mode uses the exact Gaussian loss"
+        for key in ("n_train", "n_test"):
+            if key in self.data.model_fields_set:
+                warn(f"data.{key} is ignored: {exact} (set data.mode: empirical to train on samples)")
+        for i, st in enumerate(self.stages):
+            for key in ("n", "batch_size"):
+                if key in st.model_fields_set and getattr(st, key, None) is not None:
+                    warn(f"stages.{i}.{key} is ignored: {exact}")
+        if self.teacher.noise_std > 0:
+            warn("teacher.noise_std: label noise does not change population training (the excess loss L is exact); "
+                 "summary.risk adds s²/2")

@@ -46,13 +46,42 @@ def read_yaml(path: str | Path) -> dict:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"CONFIG: {p} must hold a mapping of config keys (name, seed, teacher, ...), got {type(data).__name__}")
-    return plain(data, "CONFIG")
+    try:
+        return plain(data, "CONFIG")
+    except ConfigError as exc:
+        raise ConfigError(f"CONFIG: {p}: {exc}" if str(exc).startswith("expands") else str(exc)) from None
+
+
+MAX_BYTES = 1 << 20  # a config or sweep file larger than this is refused
+MAX_VALUES = 100_000  # values after alias expansion (a "billion laughs" file expands to far more)
+
+
+class _Loader(yaml.SafeLoader):
+    """`yaml.SafeLoader` that refuses duplicate keys (PyYAML keeps the last one silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                dup = key in seen
+            except TypeError:  # an unhashable key: let the base class report it
+                break
+            if dup:
+                raise ConfigError(f"duplicate key {key!r} at line {key_node.start_mark.line + 1}; each key may appear once")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def safe_load(text: str, what: str):
-    """`yaml.safe_load` (never executes tags: `!!python/...` is refused) with one-line errors."""
+    """Safe YAML (never executes tags: `!!python/...` is refused; duplicate keys are errors) with
+    one-line errors; text over `MAX_BYTES` is refused before parsing."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise ConfigError(f"{what} is larger than {MAX_BYTES >> 10} KiB; a config is a short YAML file")
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except ConfigError as exc:
+        raise ConfigError(f"{what}: {exc}") from None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -72,8 +101,14 @@ _MAX_DEPTH = 50
 _ROOTS = ("CONFIG", "config")  # labels of a whole config: its keys are named without a prefix
 
 
-def plain(obj, where: str, depth: int = 0, seen: tuple = ()):
-    """A deep copy as plain dicts / lists / scalars (string keys); refuses recursive aliases and sets."""
+def plain(obj, where: str, depth: int = 0, seen: tuple = (), _count: list | None = None):
+    """A deep copy as plain dicts / lists / scalars (string keys); refuses recursive aliases, sets, and
+    more than `MAX_VALUES` values after alias expansion (so an alias bomb fails fast, in little memory)."""
+    count = [0] if _count is None else _count
+    count[0] += 1
+    if count[0] > MAX_VALUES:
+        raise ConfigError(f"expands to more than {MAX_VALUES} values (YAML aliases repeated into a huge structure?); "
+                          "a config is small")
     if depth > _MAX_DEPTH:
         raise ConfigError(f"{where}: nested too deeply to be a config")
     if isinstance(obj, (dict, list, tuple)):
@@ -81,9 +116,9 @@ def plain(obj, where: str, depth: int = 0, seen: tuple = ()):
             raise ConfigError(f"{where}: a recursive YAML alias (a value that contains itself) is not a valid config value")
         seen = seen + (id(obj),)
     if isinstance(obj, dict):
-        return {str(k): plain(v, f"{where}.{k}" if where not in _ROOTS else str(k), depth + 1, seen) for k, v in obj.items()}
+        return {str(k): plain(v, f"{where}.{k}" if where not in _ROOTS else str(k), depth + 1, seen, count) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [plain(v, f"{where}.{i}", depth + 1, seen) for i, v in enumerate(obj)]
+        return [plain(v, f"{where}.{i}", depth + 1, seen, count) for i, v in enumerate(obj)]
     if isinstance(obj, (set, frozenset)):
         raise ConfigError(f"{where}: a YAML set is not a valid config value; use a list")
     return obj

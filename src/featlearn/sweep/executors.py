@@ -133,7 +133,8 @@ class DaskExecutor:
     existing scheduler at `scheduler` (its workers must be able to import featlearn and to write to the
     sweep's output folder, e.g. a shared file system)."""
 
-    def __init__(self, *, workers: Optional[int] = None, scheduler: Optional[str] = None, retries: int = 2, timeout: float = 30.0):
+    def __init__(self, *, workers: Optional[int] = None, scheduler: Optional[str] = None, retries: int = 2, timeout: float = 30.0,
+                 dashboard: bool = False):
         if (workers is None) == (scheduler is None):
             raise ConfigError("--workers / --scheduler: give exactly one of them (a worker count, or an address tcp://HOST:PORT)")
         if workers is not None and (not isinstance(workers, int) or workers < 1):
@@ -141,6 +142,7 @@ class DaskExecutor:
         if scheduler is not None and not _ADDRESS.match(scheduler):
             raise ConfigError(f"--scheduler: expected a scheduler address like tcp://HOST:PORT, got {scheduler!r}")
         self.workers, self.scheduler, self.retries, self.timeout = workers, scheduler, retries, timeout
+        self.dashboard = dashboard  # local cluster only: the dashboard on 127.0.0.1 (no authentication), else off
         self.cluster = self.client = None
 
     @property
@@ -156,8 +158,13 @@ class DaskExecutor:
             except (OSError, TimeoutError) as exc:
                 raise ConfigError(f"--scheduler: cannot connect to {self.scheduler} within {self.timeout:g} s ({type(exc).__name__})") from None
         else:
-            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=":0", env=dict(WORKER_ENV))
+            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                        dashboard_address="127.0.0.1:0" if self.dashboard else None, env=dict(WORKER_ENV))
             self.client = Client(self.cluster, set_as_default=False)
+            if self.dashboard:
+                import sys
+
+                print(f"dask dashboard (no authentication, this machine only): {self.client.dashboard_link}", file=sys.stderr)
         return self
 
     def __exit__(self, *exc):

@@ -25,6 +25,7 @@ from typing import Any, Mapping
 import yaml
 
 from featlearn.config import ConfigError, RunConfig, apply_overrides, config_to_dict, digest, read_yaml, run_dir_name, validate
+from featlearn.config.yaml_io import plain, safe_load
 from featlearn.records import SCALAR_KEYS
 
 SWEEP_KEYS = ("name", "base", "grid", "metrics")
@@ -152,9 +153,9 @@ def load_sweep(path: str | Path) -> SweepSpec:
     if not p.is_file():
         _fail(f"SWEEP: file not found: {p} (give the path of a sweep YAML file)")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError):
-        _fail(f"SWEEP: {p} is not a valid YAML file")
+        data = plain(safe_load(p.read_text(encoding="utf-8"), f"SWEEP: {p}"), "SWEEP")
+    except UnicodeDecodeError:
+        _fail(f"SWEEP: {p} is not a UTF-8 text file (expected a sweep YAML file)")
     default = re.sub(r"[^A-Za-z0-9_.-]", "_", p.stem).lstrip("._-") or "sweep"
     return parse_sweep(data, where=p.resolve().parent, default_name=default[:80])
 

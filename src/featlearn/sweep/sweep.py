@@ -103,9 +103,14 @@ def results_frame(points: Sequence[GridPoint], summaries: Sequence[dict]) -> pd.
     return df
 
 
-def default_jax_cache(out: Path) -> str:
-    """The persistent compilation cache: $JAX_COMPILATION_CACHE_DIR if set, else `<out>/.jax-cache`."""
-    return os.environ.get("JAX_COMPILATION_CACHE_DIR") or str((Path(out) / ".jax-cache").resolve())
+def default_jax_cache(out: Path | None = None) -> str:
+    """The persistent compilation cache: $JAX_COMPILATION_CACHE_DIR if set, else the user's cache folder
+    `$XDG_CACHE_HOME/featlearn/jax` (default `~/.cache/featlearn/jax`). It holds compiled code that later
+    runs load, so it is never placed in an output folder others may write to."""
+    if os.environ.get("JAX_COMPILATION_CACHE_DIR"):
+        return os.environ["JAX_COMPILATION_CACHE_DIR"]
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return str(Path(base) / "featlearn" / "jax")
 
 
 def run_sweep(

@@ -9,6 +9,7 @@ the `writer` the caller passes (the public `featlearn.run` passes the report's);
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ from featlearn.train.driver import BatchState, Context, Progress, execute, initi
 from featlearn.train.logger import Logger
 from featlearn.train.loop import DIVERGED, FAILED
 from featlearn.train.problem import CERTIFICATE, Problem, Static, build_problem, model_loss, stack_problems, test_data
-from featlearn.train.rundir import Writer, params_arrays, prepare_run_dir, write_run_dir
+from featlearn.train.rundir import Writer, locked_run_dir, params_arrays, write_run_dir
 from featlearn.train.summary import build_summary
 from featlearn.io import atomic_save_npz, load_npz
 
@@ -180,7 +181,12 @@ def run_seeds(config, seeds: Sequence[int], *, out: str | Path | None = None, re
     configs = [cfg.model_copy(update={"seed": s}) for s in seeds]
     problems = stack_problems([build_checked(c, c.seed) for c in configs])  # before anything is written
     static = Static.from_config(cfg)
-    run_dirs = [prepare_run_dir(c, out, resume) for c in configs] if out is not None else None
+    with contextlib.ExitStack() as stack:
+        run_dirs = [stack.enter_context(locked_run_dir(c, out, resume)) for c in configs] if out is not None else None
+        return _run_locked(cfg, configs, problems, static, run_dirs, resume, progress, writer, debug)
+
+
+def _run_locked(cfg, configs, problems, static, run_dirs, resume, progress, writer, debug) -> list[RunResult]:
     t0 = time.perf_counter()
     ctx = Context(cfg, static, problems, t0, save=_saver(configs, run_dirs, t0) if run_dirs else None, progress=progress, debug=debug)
     state = _resumed_state(configs, run_dirs, problems, t0) if (resume and run_dirs) else None

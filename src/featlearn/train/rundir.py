@@ -5,9 +5,12 @@ Every file is written atomically; `load_run` reads a finished run directory back
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 import jax.numpy as jnp
 import numpy as np
@@ -24,10 +27,32 @@ Writer = Callable[[Path, "object"], None]
 FILES = ("config.yaml", "summary.json", "metrics.parquet", "final.npz")
 
 
-def prepare_run_dir(cfg: RunConfig, out, resume: bool) -> Path:
-    """Create `out/<name>-<digest[:10]>` and write config.yaml; a fresh run drops an old checkpoint.
+LOCK = ".lock"
 
-    An `out` that is a file (or lies under one) or cannot be created is a `ConfigError` naming --out."""
+
+@contextlib.contextmanager
+def locked_run_dir(cfg: RunConfig, out, resume: bool) -> Iterator[Path]:
+    """`prepare_run_dir` under an advisory lock (`fcntl.flock` on `<run dir>/.lock`) held until the
+    block ends: a second process writing the same run directory is refused with a one-line
+    `ConfigError` before it touches anything, and the temp files this process removes can only be
+    left-overs of a dead writer."""
+    run_dir = _make_run_dir(cfg, out)
+    fd = os.open(run_dir / LOCK, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise ConfigError(f"--out: {run_dir} is being written by another featlearn process (it holds {run_dir / LOCK}); "
+                          "wait for it to finish, or give another --out") from None
+    try:
+        prepare_run_dir(cfg, out, resume)
+        yield run_dir
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _make_run_dir(cfg: RunConfig, out) -> Path:
     out = Path(out)
     if "\x00" in str(out):
         raise ConfigError(f"--out: {str(out)!r} is not a valid folder name (it contains a NUL character)")
@@ -38,6 +63,15 @@ def prepare_run_dir(cfg: RunConfig, out, resume: bool) -> Path:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"--out: cannot create the run folder {run_dir}: {exc.strerror}; give a writable folder") from None
+    return run_dir
+
+
+def prepare_run_dir(cfg: RunConfig, out, resume: bool) -> Path:
+    """Create `out/<name>-<digest[:10]>` and write config.yaml; a fresh run drops an old checkpoint
+    (call it through `locked_run_dir` when a run will write there).
+
+    An `out` that is a file (or lies under one) or cannot be created is a `ConfigError` naming --out."""
+    run_dir = _make_run_dir(cfg, out)
     for stale in run_dir.rglob(".*.tmp"):  # left by a process killed in the middle of an atomic write
         stale.unlink(missing_ok=True)
     if not resume:
@@ -110,4 +144,4 @@ def load_run(run_dir) -> "object":
     return RunResult(cfg, summary, params, teacher, metrics, out_dir=run_dir, init=init)
 
 
-__all__ = ["FILES", "Writer", "final_arrays", "load_run", "params_arrays", "prepare_run_dir", "write_run_dir"]
+__all__ = ["FILES", "LOCK", "Writer", "final_arrays", "load_run", "locked_run_dir", "params_arrays", "prepare_run_dir", "write_run_dir"]
