@@ -76,7 +76,7 @@ CASES = [
     ("min-angle-unplaceable", ["run", "--set", "teacher.directions=random", "--set", "teacher.activation=relu", "--set", "teacher.d=2",
                                "--set", "teacher.min_angle_deg=120", "--set", "teacher.a_star=ones"],
      ["teacher.min_angle_deg", "could not place 3", "smaller min_angle_deg"]),
-    ("balance-with-erf", ["run", "--set", "teacher.activation=erf"], ["stages.1.balance", "erf", "false"]),
+    ("balance-with-erf", ["run", "--set", "teacher.activation=erf", "--set", "stages.1.balance=true"], ["stages.1.balance", "erf", "false"]),
     # stage list
     ("empty-stages-set", ["run", "--set", "stages=[]"], ["stages", "at least one", "one_step", "gd"]),
     ("empty-stages-yaml", ["run", "{f}/empty_stages.yaml"], ["stages", "at least one"]),

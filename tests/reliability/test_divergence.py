@@ -35,7 +35,7 @@ def test_large_lr_diverges_cleanly(cli, tmp_path):
     final = load_npz(run_dir / "final.npz")
     for name in ("a", "W"):
         assert np.all(np.isfinite(final[name])), name
-        np.testing.assert_array_equal(final[name], ckpt[name][0])
+        np.testing.assert_array_equal(final[name], ckpt[name])
     for name in ("metrics.parquet", "config.yaml", "report.html"):
         assert (run_dir / name).is_file()
 

@@ -94,7 +94,7 @@ def test_bad_sweep_files_exit_2_with_one_line_and_write_nothing(tmp_path, capsys
 def test_not_yaml_and_missing_file_and_both_executors(tmp_path, capsys):
     (tmp_path / "x.yaml").write_text("grid: [unclosed\n")
     for argv, expected in [
-        (["sweep", str(tmp_path / "x.yaml")], "is not a valid YAML file"),
+        (["sweep", str(tmp_path / "x.yaml")], "is not valid YAML at line 2"),
         (["sweep", str(tmp_path / "nope.yaml")], "SWEEP: file not found"),
         (["sweep", str(SMALL), "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "give exactly one of them"),
         (["sweep", str(SMALL), "--workers", "0"], "--workers: expected a positive number"),

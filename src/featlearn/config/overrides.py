@@ -32,9 +32,9 @@ def parse_override(item: str) -> tuple[list[str], Any]:
 def apply_overrides(data: dict, overrides: Iterable[str]) -> dict:
     """Apply ``--set key.path=value`` items to a raw config mapping (list items by index: stages.2.lr)."""
     data = _plain(data, "config")  # deep copy of plain data
-    from featlearn.config.schema import RunConfig
+    from featlearn.config.schema import raw_defaults
 
-    defaults = RunConfig().model_dump(mode="json")
+    defaults = raw_defaults()
     for item in overrides:
         parts, value = parse_override(item)
         node: Any = data
@@ -94,6 +94,8 @@ def _descend(node, part, parts, default):
     if isinstance(node, dict):
         if part not in node or node[part] is None:
             d = default.get(part) if isinstance(default, dict) else None
+            if d is not None and not isinstance(d, (dict, list)):
+                raise ConfigError(f"--set: {'.'.join(parts)} is not a section (it holds a value), cannot descend into it")
             keep = isinstance(d, list) or (isinstance(d, dict) and "kind" in d)
             node[part] = json.loads(json.dumps(d)) if keep else {}
         return node[part]

@@ -117,7 +117,8 @@ class TeacherConfig(Strict):
 
 
 class StudentConfig(Strict):
-    """Student width m; `head` adds a free linear head c + v·x (fitted exactly in population mode)."""
+    """Student width m; `head` adds a free linear head c + v·x (fitted exactly in population mode).
+    Left out, `head` follows the activation (see `RunConfig`)."""
 
     m: PosInt = 64
     head: bool = False
@@ -166,6 +167,24 @@ def _default_stages():
     return [OneStep(), FitSecondLayer(), AnnealWeightDecay()]
 
 
+def raw_defaults() -> dict:
+    """The default config as raw data without the keys whose defaults follow other keys (a_star, head,
+    balance): what `--set` starts a missing section or list from."""
+    data = RunConfig().model_dump(mode="json")
+    data["teacher"].pop("a_star")
+    data["student"].pop("head")
+    for st in data["stages"]:
+        st.pop("balance", None)
+    return data
+
+
+def _with_balance(stage, homogeneous: bool):
+    """A stage mapping whose kind has a `balance` switch gets balance = homogeneous when it is left out."""
+    if isinstance(stage, dict) and stage.get("kind") in STAGES and STAGES[stage["kind"]].balances and stage.get("balance") is None:
+        return {**stage, "balance": homogeneous}
+    return stage
+
+
 class MetricsConfig(Strict):
     """Thresholds of the alignment metrics (DESIGN §1.7)."""
 
@@ -187,6 +206,34 @@ class RunConfig(Strict):
     log_every: PosInt = 100
     checkpoint_every: PosInt = 1000
     dtype: Literal["float64", "float32"] = "float64"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _activation_defaults(cls, data):
+        """Defaults that follow the activation (DESIGN §7.3), written into the resolved config:
+        `student.head` (left out) is true when σ has nonzero Hermite orders 0 or 1 (relu, abs, erf) and no
+        stage is lazy; a stage's `balance` (left out) is true only for a homogeneous σ."""
+        if not isinstance(data, dict):
+            return data
+        from featlearn.gaussian.activations import ACTIVATIONS
+
+        teacher = data.get("teacher") if isinstance(data.get("teacher"), dict) else {}
+        act = ACTIVATIONS.get(teacher.get("activation", TeacherConfig.model_fields["activation"].default))
+        if act is None:
+            return data
+        data = dict(data)
+        if "stages" not in data:
+            data["stages"] = [st.model_dump() for st in _default_stages()]
+            for st in data["stages"]:
+                st.pop("balance", None)
+        stages = data["stages"]
+        if isinstance(stages, list):
+            data["stages"] = [_with_balance(st, act.homogeneous) for st in stages]
+        student = data.get("student", {})
+        if isinstance(student, dict) and student.get("head") is None:
+            lazy = isinstance(stages, list) and any(isinstance(st, dict) and st.get("kind") == "lazy" for st in stages)
+            data["student"] = {**student, "head": bool(act.low_orders and not lazy)}
+        return data
 
     @field_validator("name")
     @classmethod

@@ -56,21 +56,30 @@ MAX_BYTES = 1 << 20  # a config or sweep file larger than this is refused
 MAX_VALUES = 100_000  # values after alias expansion (a "billion laughs" file expands to far more)
 
 
-class _Loader(yaml.SafeLoader):
-    """`yaml.SafeLoader` that refuses duplicate keys (PyYAML keeps the last one silently)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                dup = key in seen
-            except TypeError:  # an unhashable key: let the base class report it
-                break
-            if dup:
-                raise ConfigError(f"duplicate key {key!r} at line {key_node.start_mark.line + 1}; each key may appear once")
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+def _check_duplicate_keys(text: str) -> None:
+    """Refuse a mapping that repeats a key (PyYAML's loaders keep the last one silently). Walks the
+    composed node graph (no objects are constructed); shared alias nodes are visited once."""
+    loader = yaml.SafeLoader(text)  # composes nodes only here; values come from yaml.safe_load
+    try:
+        root = loader.get_single_node()
+    finally:
+        loader.dispose()
+    stack, seen_nodes = [root], set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys = set()
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    if key_node.value in keys:
+                        raise ConfigError(f"duplicate key {key_node.value!r} at line {key_node.start_mark.line + 1}; each key may appear once")
+                    keys.add(key_node.value)
+                stack += [key_node, value_node]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
 
 
 def safe_load(text: str, what: str):
@@ -79,7 +88,8 @@ def safe_load(text: str, what: str):
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise ConfigError(f"{what} is larger than {MAX_BYTES >> 10} KiB; a config is a short YAML file")
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        _check_duplicate_keys(text)
+        return yaml.safe_load(text)
     except ConfigError as exc:
         raise ConfigError(f"{what}: {exc}") from None
     except yaml.constructor.ConstructorError as exc:

@@ -38,6 +38,7 @@ class Activation:
     trimmed_kernel: Callable  # (U, V) -> (p, q)
     homogeneous: bool
     even: bool
+    low_orders: bool = True  # Hermite orders 0 or 1 nonzero (a student then carries a linear head by default)
     coef: K.ArcCosCoefficients | None = None  # (A, B, D) for homogeneous activations
     trimmed_coef: K.ArcCosCoefficients | None = None
 
@@ -81,6 +82,7 @@ RELU_TRIM = Activation(
     trimmed_kernel=K.relu_trim_kernel,
     homogeneous=True,
     even=True,
+    low_orders=False,
     coef=K.RELU_TRIM,
     trimmed_coef=K.RELU_TRIM,
 )

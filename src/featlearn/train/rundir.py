@@ -6,9 +6,7 @@ Every file is written atomically; `load_run` reads a finished run directory back
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import os
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
@@ -17,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from featlearn.config import ConfigError, RunConfig, config_yaml, read_yaml, run_dir_name, validate
-from featlearn.io import atomic_save_npz, atomic_write_json, atomic_write_parquet, atomic_write_text, load_npz
+from featlearn.io import advisory_lock, atomic_save_npz, atomic_write_json, atomic_write_parquet, atomic_write_text, load_npz
 from featlearn.model import Params
 from featlearn.records import Summary
 from featlearn.train import checkpoint
@@ -37,19 +35,12 @@ def locked_run_dir(cfg: RunConfig, out, resume: bool) -> Iterator[Path]:
     `ConfigError` before it touches anything, and the temp files this process removes can only be
     left-overs of a dead writer."""
     run_dir = _make_run_dir(cfg, out)
-    fd = os.open(run_dir / LOCK, os.O_CREAT | os.O_RDWR, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(fd)
-        raise ConfigError(f"--out: {run_dir} is being written by another featlearn process (it holds {run_dir / LOCK}); "
-                          "wait for it to finish, or give another --out") from None
-    try:
+    with advisory_lock(run_dir / LOCK) as held:
+        if not held:
+            raise ConfigError(f"--out: {run_dir} is being written by another featlearn process (it holds {run_dir / LOCK}); "
+                              "wait for it to finish, or give another --out")
         prepare_run_dir(cfg, out, resume)
         yield run_dir
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
 
 
 def _make_run_dir(cfg: RunConfig, out) -> Path:
