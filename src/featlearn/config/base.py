@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import math
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -15,6 +16,18 @@ def _not_bool(value):
 
 
 Int = Annotated[int, BeforeValidator(_not_bool)]
+
+
+def _lr(value):
+    """A step size: "auto" (from the curvature, `featlearn.train.stepsize`) or a positive number."""
+    if value == "auto":
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value > 0):
+        raise ValueError(f"expected \"auto\" or a positive number, got {value!r}")
+    return float(value)
+
+
+LearningRate = Annotated[Any, BeforeValidator(_lr)]
 PosInt = Annotated[Int, Field(gt=0)]
 NonNegInt = Annotated[Int, Field(ge=0)]
 PosFloat = Annotated[float, Field(gt=0)]
@@ -27,4 +40,4 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-__all__ = ["Int", "NonNegFloat", "NonNegInt", "PosFloat", "PosInt", "Strict"]
+__all__ = ["Int", "LearningRate", "NonNegFloat", "NonNegInt", "PosFloat", "PosInt", "Strict"]

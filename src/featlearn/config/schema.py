@@ -285,11 +285,11 @@ class RunConfig(Strict):
             return
         exact = "population mode uses the exact Gaussian loss"
         for key in ("n_train", "n_test"):
-            if key in self.data.model_fields_set:
+            if getattr(self.data, key) != DataConfig.model_fields[key].default:
                 warn(f"data.{key} is ignored: {exact} (set data.mode: empirical to train on samples)")
         for i, st in enumerate(self.stages):
             for key in ("n", "batch_size"):
-                if key in st.model_fields_set and getattr(st, key, None) is not None:
+                if getattr(st, key, None) is not None:
                     warn(f"stages.{i}.{key} is ignored: {exact}")
         if self.teacher.noise_std > 0:
             warn("teacher.noise_std: label noise does not change population training (the excess loss L is exact); "

@@ -17,7 +17,7 @@ from typing import Annotated, Callable, Literal, Optional, Union
 
 from pydantic import Field
 
-from featlearn.config.base import NonNegFloat, PosFloat, PosInt, Strict
+from featlearn.config.base import LearningRate, NonNegFloat, PosFloat, PosInt, Strict
 from featlearn.config.kinds import KindTable
 
 MODES = ("population", "empirical")
@@ -50,7 +50,7 @@ class AnnealWeightDecay(Strict):
     factor: Annotated[float, Field(gt=0, le=1)] = 0.7
     epochs: PosInt = 16
     steps_per_epoch: PosInt = 2000
-    lr: PosFloat = 1.0
+    lr: LearningRate = "auto"
     balance: bool = True
     tol: NonNegFloat = 0.0
     target_loss: Optional[PosFloat] = None
@@ -61,7 +61,7 @@ class GD(Strict):
 
     kind: Literal["gd"] = "gd"
     optimizer: Literal["sgd", "momentum", "adam"] = "sgd"
-    lr: PosFloat = 0.5
+    lr: LearningRate = "auto"
     lam: NonNegFloat = 0.0
     steps: PosInt = 1000
     momentum: Annotated[float, Field(ge=0, lt=1)] = 0.9
@@ -72,7 +72,7 @@ class Lazy(Strict):
     """GD on the model linearised at its initialisation (NTK regime); exact in population mode."""
 
     kind: Literal["lazy"] = "lazy"
-    lr: PosFloat = 0.5
+    lr: LearningRate = "auto"
     lam: NonNegFloat = 0.0
     steps: PosInt = 1000
 

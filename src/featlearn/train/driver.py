@@ -189,7 +189,20 @@ def _iterative(ctx: Context, state: BatchState, si: int, st, it: Iterative, t_st
         k0 = np.asarray(carry.k)
         state.logger.log(state.step_offset + k0, name, lam_at(k0), measure(carry, k0), np.full(k0.shape, np.nan))
     last_ckpt = int(np.max(np.asarray(carry.k)))
+    refresh = jax.jit(jax.vmap(it.refresh)) if it.refresh is not None else None
+    # the block (epoch) each seed's refreshable state belongs to: none yet at the stage start (so the
+    # first chunk refreshes it), the checkpoint's when resuming mid-stage
+    epoch = None
+    if refresh is not None:
+        epoch = np.asarray(carry.k) // it.refresh_every if resuming else np.full(state.n_seeds, -1)
     while pending(carry, it.total):
+        if refresh is not None:  # a seed entering a new epoch gets its state refreshed (e.g. lr: auto)
+            k_now = np.asarray(carry.k)
+            due = (k_now // it.refresh_every > epoch) & (k_now < it.total) & (np.asarray(carry.status) == RUNNING)
+            if due.any():
+                new_state = refresh(carry.params, carry.state, carry.k, ctx.problems)
+                carry = carry._replace(state=_select_seeds(jnp.asarray(due), new_state, carry.state))
+                epoch = np.where(due, k_now // it.refresh_every, epoch)
         before = carry
         carry, info = chunk(carry, ctx.problems)
         k_prev = np.maximum(np.asarray(carry.k) - 1, 0)
@@ -219,10 +232,12 @@ def _iterative(ctx: Context, state: BatchState, si: int, st, it: Iterative, t_st
         carry.params, carry.state, ctx.problems))
     diverged = (np.asarray(carry.status) == DIVERGED) & (state.status == RUNNING)
     lam0, lam1 = lam_at(np.zeros_like(steps)), lam_at(np.maximum(steps - 1, 0))
+    lrs = np.asarray(jax.vmap(it.lr_of)(carry.state)) if it.lr_of is not None else np.full(state.n_seeds, np.nan if it.lr is None else it.lr)
     seconds = time.perf_counter() - t_stage
     for b in range(state.n_seeds):
         state.stage_logs[b].append(StageLog(st.kind, st.kind, si, int(steps[b]), float(start[b]), float(end[b]), seconds,
-                                            lam_start=float(lam0[b]), lam_end=float(lam1[b]), lr=it.lr, diverged=bool(diverged[b])))
+                                            lam_start=float(lam0[b]), lam_end=float(lam1[b]),
+                                            lr=None if np.isnan(lrs[b]) else float(lrs[b]), diverged=bool(diverged[b])))
     state.params = carry.params
     state.status = np.where(diverged, DIVERGED, state.status).astype(np.int32)
     state.step_offset = state.step_offset + steps

@@ -28,7 +28,10 @@ class Iterative(NamedTuple):
     step: Callable
     lam: Callable
     model_loss: Optional[Callable] = None
-    lr: Optional[float] = None  # the step size (recorded in the stage log)
+    lr: Optional[float] = None  # a fixed step size (recorded in the stage log)
+    refresh: Optional[Callable] = None  # refresh(params, state, k, problem) -> state, run between chunks
+    refresh_every: int = 0  # ... when a seed enters a new block of this many steps (an epoch)
+    lr_of: Optional[Callable] = None  # lr_of(state) -> the step size in use (automatic steps)
 
 
 def tree_norm(tree: Any) -> jax.Array:

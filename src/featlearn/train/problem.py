@@ -11,7 +11,7 @@ import jax.numpy as jnp
 from featlearn.config.schema import RunConfig
 from featlearn.data import sample_data
 from featlearn.model import Params
-from featlearn.objective import empirical_loss, optimal_head, population_loss, weight_decay
+from featlearn.objective import empirical_loss, optimal_head, population_loss, population_loss_reference, weight_decay
 from featlearn.teacher import make_teacher
 
 # Sub-keys of a run's base key PRNGKey(seed): one per purpose, so stages never reuse randomness.
@@ -80,6 +80,15 @@ def model_loss(params: Params, problem: Problem, static: Static) -> jax.Array:
     if static.head and static.mode == "population":
         params = optimal_head(params, problem.teacher, static.activation)
     return population_loss(params, problem.teacher, static.activation)
+
+
+def smooth_training_loss(params: Params, problem: Problem, static: Static, lam) -> jax.Array:
+    """L_λ as `training_loss`, in a twice-differentiable form with forward mode (for curvatures)."""
+    if static.mode != "population":
+        return training_loss(params, problem, static, lam)
+    if static.head:
+        params = optimal_head(params, problem.teacher, static.activation)
+    return population_loss_reference(params, problem.teacher, static.activation, smooth=True) + lam * weight_decay(params)
 
 
 def training_loss(params: Params, problem: Problem, static: Static, lam) -> jax.Array:

@@ -5,6 +5,8 @@ r"""Stage 2.3, local convergence: GD on L_λ with an annealed weight decay (DESI
 
 with optional balancing (DESIGN §1.4) at each epoch boundary; an epoch whose gradient norm falls to
 tol·λ stops updating until the next epoch. The schedule is an optax piecewise-constant schedule.
+`lr: auto` (the default) takes the step from the curvature of L_λ at the start of every epoch, with
+backtracking inside the epoch (`featlearn.train.stepsize`).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import optax
 
 from featlearn.config.stages import AnnealWeightDecay
 from featlearn.model import balance
+from featlearn.train import stepsize
 from featlearn.train.iterative import Iterative, StepInfo, tree_norm
-from featlearn.train.problem import Problem, Static, training_loss
+from featlearn.train.problem import Problem, Static, smooth_training_loss, training_loss
 
 
 def lambda_schedule(cfg: AnnealWeightDecay) -> optax.Schedule:
@@ -27,16 +30,44 @@ def lambda_schedule(cfg: AnnealWeightDecay) -> optax.Schedule:
 def build(static: Static, cfg: AnnealWeightDecay, index: int) -> Iterative:
     sched = lambda_schedule(cfg)
     total = cfg.epochs * cfg.steps_per_epoch
+    auto = cfg.lr == "auto"
+
+    def at_boundary(k):
+        return (k % cfg.steps_per_epoch == 0) & (k > 0)
+
+    def prepared(params, k):
+        """The point the step starts from: balanced at an epoch boundary."""
+        if not cfg.balance:
+            return params
+        return jax.tree.map(lambda b, p: jnp.where(at_boundary(k), b, p), balance(params), params)
+
+    def objective_at(problem, lam):
+        return lambda p: smooth_training_loss(p, problem, static, lam)
+
+    def init_state(params, problem: Problem):
+        if not auto:
+            return ()
+        return stepsize.placeholder(params.a.dtype)  # estimated by `refresh` before the first step
+
+    def refresh(params, state, k, problem: Problem):
+        lam = jnp.asarray(sched(k), params.a.dtype)
+        return stepsize.fresh(objective_at(problem, lam), prepared(params, k))
 
     def step(params, state, k, problem: Problem):
         lam = jnp.asarray(sched(k), params.a.dtype)
-        if cfg.balance:
-            at_boundary = (k % cfg.steps_per_epoch == 0) & (k > 0)
-            params = jax.tree.map(lambda b, p: jnp.where(at_boundary, b, p), balance(params), params)
+        params = prepared(params, k)
         loss, g = jax.value_and_grad(training_loss)(params, problem, static, lam)
         gnorm = tree_norm(g)
+        if auto:
+            state = stepsize.backtrack(state, loss)
+            lr = state.lr
+        else:
+            lr = cfg.lr
         move = gnorm > cfg.tol * lam
-        new = jax.tree.map(lambda p, gi: p - jnp.where(move, cfg.lr, 0.0) * gi, params, g)
+        new = jax.tree.map(lambda p, gi: p - jnp.where(move, lr, 0.0) * gi, params, g)
         return new, state, StepInfo(loss, gnorm)
 
-    return Iterative(total=total, init_state=lambda params, problem: (), step=step, lam=sched, lr=cfg.lr)
+    if not auto:
+        return Iterative(total=total, init_state=init_state, step=step, lam=sched, lr=cfg.lr)
+    return Iterative(total=total, init_state=init_state, step=step, lam=sched, refresh=refresh, refresh_every=cfg.steps_per_epoch,
+                     lr_of=lambda state: state.lr)
