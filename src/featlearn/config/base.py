@@ -22,8 +22,13 @@ def _lr(value):
     """A step size: "auto" (from the curvature, `featlearn.train.stepsize`) or a positive number."""
     if value == "auto":
         return value
+    if isinstance(value, str):  # `--set lr=1e8` (YAML reads 1e8 as text)
+        try:
+            value = float(value)
+        except ValueError:
+            pass
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value > 0):
-        raise ValueError(f"expected \"auto\" or a positive number, got {value!r}")
+        raise ValueError('expected "auto" or a positive finite number')
     return float(value)
 
 

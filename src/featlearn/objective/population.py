@@ -51,18 +51,25 @@ def _kernel_parts(Z, coef: ArcCosCoefficients):
     return r, C, g, dg
 
 
+def _nonneg_quadform(x, G):
+    """½ xᵀGx for a positive semidefinite G: accumulated in float64 when x64 is on (float32 inputs too),
+    and at least 0 — the rounding of the O(1) terms must not make ½E[(f − f*)²] negative."""
+    acc = jnp.float64 if jax.config.jax_enable_x64 else x.dtype
+    value = 0.5 * jnp.einsum("j,jl,l->", x.astype(acc), G.astype(acc), x.astype(acc))
+    return jnp.maximum(value, 0.0).astype(x.dtype)
+
+
 @partial(jax.custom_vjp, nondiff_argnums=(2,))
 def arccos_quadform(b, Z, coef: ArcCosCoefficients):
     r"""½ bᵀ K(Z, Z) b for a homogeneous kernel k = r_u r_v g(c), with a fused gradient rule."""
     r, _, g, _ = _kernel_parts(Z, coef)
-    return 0.5 * jnp.einsum("j,jl,l->", b * r, g, b * r)
+    return _nonneg_quadform(b * r, g)
 
 
 def _quadform_fwd(b, Z, coef):
     r, C, g, dg = _kernel_parts(Z, coef)
     br = b * r
-    value = 0.5 * jnp.einsum("j,jl,l->", br, g, br)
-    return value, (b, Z, r, C, g, dg)
+    return _nonneg_quadform(br, g), (b, Z, r, C, g, dg)
 
 
 def _quadform_bwd(coef, res, ct):

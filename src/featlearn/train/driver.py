@@ -31,6 +31,14 @@ from featlearn.train.stages import build_stage
 
 Progress = Callable[[str, int, int, int, float, float], None]  # (stage, index, step, total, loss, λ)
 
+# Divergence (DESIGN §7.3): a seed diverges when its loss or parameters become non-finite, when its
+# training objective L_λ exceeds BLOWUP × its value at the start of the stage (plus BLOWUP_ABS, for
+# stages that start at L_λ ≈ 0), or when a parameter exceeds MAX_PARAM (overflow is near). The seed then
+# keeps the parameters of the last chunk that passed these checks.
+BLOWUP = 1e4
+BLOWUP_ABS = 1e-6
+MAX_PARAM = {np.dtype(np.float64): 1e100, np.dtype(np.float32): 1e15}
+
 
 @dataclass
 class BatchState:
@@ -138,6 +146,15 @@ def _fail(state: BatchState, si: int, st, exc: BaseException, status_before: np.
             state.status[b], state.messages[b], state.tracebacks[b] = FAILED, msg, tb
 
 
+def _blown(metrics: dict, params, start_obj) -> np.ndarray:
+    """Per seed: non-finite loss, objective above BLOWUP × its start, or a parameter beyond MAX_PARAM."""
+    loss, obj = np.asarray(metrics["population_loss"]), np.asarray(metrics["reg_loss"])
+    big = np.asarray(jax.vmap(lambda p: jnp.max(jnp.asarray([jnp.max(jnp.abs(x)) for x in jax.tree.leaves(p)])))(params))
+    limit = MAX_PARAM.get(np.dtype(params.a.dtype), 1e15)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return ~np.isfinite(loss) | ~np.isfinite(obj) | (obj > BLOWUP * np.abs(start_obj) + BLOWUP_ABS) | ~(big < limit)
+
+
 def _select_seeds(mask, new, old):
     """Per-seed choice between two batched pytrees (a diverged seed keeps its old parameters)."""
     return jax.tree.map(lambda n, o: jnp.where(mask.reshape((-1,) + (1,) * (n.ndim - 1)), n, o), new, old)
@@ -185,9 +202,11 @@ def _iterative(ctx: Context, state: BatchState, si: int, st, it: Iterative, t_st
     def measure(c, k_prev):
         return metrics(c.params, c.state, ctx.problems, jnp.asarray(lam_at(k_prev), dtype))
 
+    k0 = np.asarray(carry.k)
+    m0 = measure(carry, k0)
+    start_obj = np.asarray(m0["reg_loss"])  # L_λ where the stage (or the resumed chunk) starts
     if not resuming:  # the stage's starting point, so the stage boundary shows in the logs
-        k0 = np.asarray(carry.k)
-        state.logger.log(state.step_offset + k0, name, lam_at(k0), measure(carry, k0), np.full(k0.shape, np.nan))
+        state.logger.log(state.step_offset + k0, name, lam_at(k0), m0, np.full(k0.shape, np.nan))
     last_ckpt = int(np.max(np.asarray(carry.k)))
     refresh = jax.jit(jax.vmap(it.refresh)) if it.refresh is not None else None
     # the block (epoch) each seed's refreshable state belongs to: none yet at the stage start (so the
@@ -207,8 +226,8 @@ def _iterative(ctx: Context, state: BatchState, si: int, st, it: Iterative, t_st
         carry, info = chunk(carry, ctx.problems)
         k_prev = np.maximum(np.asarray(carry.k) - 1, 0)
         m = measure(carry, k_prev)
-        blown = ~np.isfinite(np.asarray(m["population_loss"])) & (np.asarray(carry.status) != DONE)
-        if blown.any():  # finite parameters with a non-finite loss: diverged; keep the chunk's starting point
+        blown = _blown(m, carry.params, start_obj) & (np.asarray(carry.status) != DONE)
+        if blown.any():  # a blow-up (see BLOWUP): diverged; keep the chunk's starting point
             keep = jnp.asarray(~blown)
             carry = _select_seeds(keep, carry, before)._replace(status=jnp.where(keep, carry.status, DIVERGED))
             k_prev = np.maximum(np.asarray(carry.k) - 1, 0)

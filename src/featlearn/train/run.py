@@ -29,6 +29,7 @@ from featlearn.train import checkpoint as ckpt
 from featlearn.train.driver import BatchState, Context, Progress, execute, initial_state
 from featlearn.train.logger import Logger
 from featlearn.train.loop import DIVERGED, FAILED
+from featlearn.train.resources import check_fits
 from featlearn.train.problem import CERTIFICATE, Problem, Static, build_problem, model_loss, stack_problems, test_data
 from featlearn.train.rundir import Writer, locked_run_dir, params_arrays, write_run_dir
 from featlearn.train.summary import build_summary
@@ -179,6 +180,10 @@ def run_seeds(config, seeds: Sequence[int], *, out: str | Path | None = None, re
     if not seeds:
         raise ConfigError("seeds: give at least one seed")
     configs = [cfg.model_copy(update={"seed": s}) for s in seeds]
+    check_fits(cfg, len(seeds))  # before anything is built or written
+    if cfg.dtype == "float64" and not jax.config.jax_enable_x64:
+        raise ConfigError("dtype: float64 needs JAX's 64-bit mode, which JAX_ENABLE_X64=0 switched off; use dtype: float32 "
+                          "or unset JAX_ENABLE_X64")
     problems = stack_problems([build_checked(c, c.seed) for c in configs])  # before anything is written
     static = Static.from_config(cfg)
     with contextlib.ExitStack() as stack:

@@ -21,7 +21,8 @@ def diverged_message(stage_logs: list[StageLog], cfg: RunConfig) -> str:
     st = cfg.stages[index]
     lr = getattr(st, "lr", None)
     hint = f"; try a smaller stages.{index}.lr (now {lr})" if lr is not None else ""
-    return f"stage {index} ({st.kind}) diverged: the loss or the parameters became non-finite{hint}"
+    return (f"stage {index} ({st.kind}) diverged: the loss or the parameters blew up (non-finite, or the objective above "
+            f"10⁴ × its start){hint}")
 
 
 def _num(x) -> Optional[float]:

@@ -1,0 +1,195 @@
+"""One test per defect of the robustness issue: each problem one step off the default works or says why."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+
+from featlearn.config import ConfigError, load_config, read_yaml, validate
+from featlearn.config.errors import ConfigWarning
+
+SMALL = ["teacher.d=8", "teacher.m_star=2", "student.m=16", "stages.2.epochs=8", "stages.2.steps_per_epoch=500"]
+
+
+def _run(sets, tmp_path=None):
+    from featlearn import run
+
+    return run(load_config(None, sets), out=tmp_path)
+
+
+@pytest.mark.parametrize("activation", ["relu", "abs"])
+def test_auto_step_and_head_recover_relu_and_abs(activation):
+    r = _run(SMALL + [f"teacher.activation={activation}"])
+    s = r.summary
+    assert r.config.student.head is True and r.config.stages[2].lr == "auto"
+    assert s.status == "ok" and s.recovered, (s.max_angle_deg, s.far_mass)
+    assert s.stages[2]["lr"] > 0  # the step used is recorded
+
+
+def test_auto_balance_off_for_erf_and_erf_runs():
+    cfg = load_config(None, ["teacher.activation=erf"])
+    assert cfg.stages[1].balance is False and cfg.stages[2].balance is False and cfg.student.head is True
+    r = _run(SMALL + ["teacher.activation=erf"])
+    assert r.summary.status == "ok" and r.summary.final_population_loss < 1e-3
+    assert r.summary.certificate_sup is None  # no measure-space certificate for a non-homogeneous σ
+
+
+def test_adam_with_a_huge_step_diverges(tmp_path):
+    import jax
+
+    with jax.numpy_dtype_promotion("standard"):  # optax's Adam bias correction mixes int32 and float
+        r = _run(SMALL[:3] + ["stages.2.kind=gd", "stages.2.optimizer=adam", "stages.2.lr=1e8", "stages.2.steps=300"], tmp_path)
+    assert r.summary.status == "diverged" and "blew up" in r.summary.message, r.summary.message
+    assert np.isfinite(r.summary.final_population_loss) and r.summary.final_population_loss < 10
+    assert (r.out_dir / "report.html").is_file()
+
+
+def test_lazy_blow_up_is_diverged_and_figures_survive(tmp_path):
+    r = _run(["teacher.d=8", "teacher.m_star=2", "teacher.activation=relu", "student.m=16", "init.scale=1.0",
+              "stages=[{kind: lazy, lr: 1.0, steps: 400}]"], tmp_path)
+    assert r.summary.status == "diverged"
+    assert (r.out_dir / "report.html").is_file() and (r.out_dir / "figures" / "loss_lambda.png").is_file()
+
+
+def test_float32_loss_is_never_negative():
+    r = _run(SMALL + ["dtype=float32"])
+    assert r.summary.final_population_loss >= 0
+    assert (r.metrics["population_loss"] >= 0).all()
+
+
+def test_float32_without_x64_runs_without_warnings(tmp_path):
+    env = {**os.environ, "JAX_ENABLE_X64": "0"}
+    proc = subprocess.run([sys.executable, "-W", "default", "-m", "featlearn", "run", "--quiet", "--out", str(tmp_path), "--set", "dtype=float32",
+                           "--set", "stages.2.epochs=2", "--set", "stages.2.steps_per_epoch=200"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "Warning" not in proc.stderr, proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "featlearn", "run", "--quiet", "--out", str(tmp_path)], capture_output=True, text=True, env=env)
+    assert proc.returncode == 2 and "dtype: float64 needs JAX's 64-bit mode" in proc.stderr
+
+
+def test_a_star_follows_m_star_and_wrong_lists_name_the_presets():
+    assert load_config(None, ["teacher.m_star=2"]).teacher.a_star == [1.0, -1.0]
+    assert load_config(None, ["teacher.m_star=4"]).teacher.a_star == [1.0, -1.0, 1.0, -1.0]
+    with pytest.raises(ConfigError, match="alternating"):
+        load_config(None, ["teacher.m_star=2", "teacher.a_star=[1, 1, 1]"])
+
+
+def test_ignored_keys_and_kind_switches_are_warned():
+    with pytest.warns(ConfigWarning, match="noise does not change population training"):
+        load_config(None, ["teacher.noise_std=0.1"])
+    with pytest.warns(ConfigWarning, match="data.n_train is ignored"):
+        load_config(None, ["data.n_train=100"])
+    with pytest.warns(ConfigWarning, match=r"stages\.2\.kind=gd: .*dropped: lam0"):
+        load_config(None, ["stages.2.lam0=0.01", "stages.2.kind=gd"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_config(None, [])  # the default warns about nothing
+
+
+def test_noise_risk_and_empirical_train_test_losses():
+    r = _run(SMALL + ["teacher.noise_std=0.2"])
+    assert r.summary.risk == pytest.approx(r.summary.final_population_loss + 0.02)
+    e = _run(SMALL + ["data.mode=empirical", "data.n_train=1280", "data.n_test=500"])
+    assert e.summary.train_loss is not None and e.summary.test_loss is not None and e.summary.final_population_loss is not None
+
+
+def test_all_cross_key_problems_are_reported_together():
+    with pytest.raises(ConfigError) as exc:
+        load_config(None, ["student.m=7", "checkpoint_every=150", "init.kind=near_teacher", "init.far=9"])
+    lines = str(exc.value).split("\n")
+    assert any(x.startswith("init.far") for x in lines) and any(x.startswith("checkpoint_every") for x in lines)
+
+
+def test_alias_bomb_is_refused_fast_and_small(tmp_path):
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"] + [
+        f"{c}: &{c} [{', '.join(['*' + p] * 10)}]" for p, c in zip("abcdefgh", "bcdefghi")]
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(levels) + "\n")
+    tracemalloc.start()
+    t = time.perf_counter()
+    with pytest.raises(ConfigError, match="expands to more than"):
+        read_yaml(path)
+    seconds, peak = time.perf_counter() - t, tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert seconds < 1.0 and peak < 100e6, (seconds, peak)
+    with pytest.raises(ConfigError, match="expands to more than"):
+        load_config(None, ["teacher=" + "{" + ", ".join(levels).replace(": &", ": &") + "}"])
+
+
+def test_huge_problems_are_refused_before_any_work(tmp_path):
+    for sets in (["student.m=1000000000"], ["teacher.d=1000000000"], ["data.mode=empirical", "data.n_train=100000000000"]):
+        t = time.perf_counter()
+        with pytest.raises(ConfigError, match="refused: the run needs about"):
+            _run(sets, tmp_path)
+        assert time.perf_counter() - t < 1.0
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_duplicate_keys_and_booleans_are_errors(tmp_path):
+    (tmp_path / "dup.yaml").write_text("seed: 1\nseed: 2\n")
+    with pytest.raises(ConfigError, match="duplicate key 'seed' at line 2"):
+        read_yaml(tmp_path / "dup.yaml")
+    with pytest.raises(ConfigError, match="seed: expected an integer, not a boolean"):
+        load_config(None, ["seed=true"])
+
+
+def test_a_second_writer_of_a_run_directory_is_refused(tmp_path):
+    from featlearn.config import run_dir_name
+    from featlearn.io import advisory_lock
+
+    cfg = load_config(None, SMALL)
+    run_dir = tmp_path / run_dir_name(cfg)
+    run_dir.mkdir()
+    with advisory_lock(run_dir / ".lock") as held:
+        assert held
+        with pytest.raises(ConfigError, match="being written by another featlearn process"):
+            _run(SMALL, tmp_path)
+    assert not (run_dir / "config.yaml").exists()
+
+
+def test_doctored_and_empty_checkpoints_are_refused(tmp_path):
+    from featlearn.io import atomic_save_npz, load_npz
+    from featlearn.train import run
+
+    cfg = load_config(None, SMALL)
+    r = run(cfg, out=tmp_path)
+    ck = load_npz(r.out_dir / "checkpoint.npz")
+    atomic_save_npz(r.out_dir / "checkpoint.npz", {**ck, "stage_index": np.asarray(99)})
+    with pytest.raises(ConfigError, match=r"checkpoint\.npz names stage 99, but the config has 3 stages"):
+        run(cfg, out=tmp_path, resume=True)
+    (r.out_dir / "checkpoint.npz").write_bytes(b"")
+    proc = subprocess.run([sys.executable, "-m", "featlearn", "run", "--quiet", "--resume", "--out", str(tmp_path),
+                           *sum((["--set", s] for s in SMALL), [])], capture_output=True, text=True)
+    assert proc.returncode == 2 and "cannot be read" in proc.stderr and "aborted" not in proc.stderr, proc.stderr
+
+
+def test_report_on_malformed_folders_says_one_line(tmp_path):
+    from featlearn.io import atomic_save_npz
+    from featlearn.train import run
+
+    r = run(load_config(None, SMALL), out=tmp_path)
+    atomic_save_npz(r.out_dir / "final.npz", {"a": np.zeros(3), "W": np.zeros((3, 2)), "teacher_a": np.zeros(2), "teacher_W": np.zeros((2, 8))})
+    proc = subprocess.run([sys.executable, "-m", "featlearn", "report", str(r.out_dir)], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "final.npz has shapes" in proc.stderr, proc.stderr
+    (r.out_dir / "summary.json").write_text(json.dumps([1, 2]))
+    atomic_save_npz(r.out_dir / "final.npz", {"a": np.zeros(16), "W": np.zeros((16, 8)), "teacher_a": np.zeros(2), "teacher_W": np.zeros((2, 8))})
+    proc = subprocess.run([sys.executable, "-m", "featlearn", "report", str(r.out_dir)], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "summary.json is not a featlearn summary" in proc.stderr, proc.stderr
+
+
+def test_dask_defaults_are_local_and_cache_is_not_in_the_output(tmp_path, monkeypatch):
+    from featlearn.sweep.executors import DaskExecutor
+    from featlearn.sweep.sweep import default_jax_cache
+
+    assert DaskExecutor(workers=1).dashboard is False
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert default_jax_cache(tmp_path / "out") == str(tmp_path / "cache" / "featlearn" / "jax")
