@@ -14,8 +14,8 @@ def test_large_lr_diverges_cleanly(cli, tmp_path):
     assert res.code == 1
     assert "Traceback" not in res.err + res.out
     err = [ln for ln in res.err.splitlines() if ln.strip()]
-    assert err == ["featlearn: error: stage 2 (anneal_weight_decay) diverged: the loss or the parameters became non-finite; "
-                   "try a smaller stages.2.lr (now 1000.0)"], res.err
+    assert err == ["featlearn: error: stage 2 (anneal_weight_decay) diverged: the loss or the parameters blew up (non-finite, "
+                   "or the objective above 10⁴ × its start); try a smaller stages.2.lr (now 1000.0)"], res.err
     assert "status: diverged" in res.out
 
     run_dir = only_run_dir(tmp_path / "out")

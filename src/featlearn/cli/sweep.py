@@ -43,13 +43,24 @@ def sweep_cmd(
     batch_seeds: bool = typer.Option(False, "--batch-seeds", help="Run grid points that differ only in seed as one vmapped computation."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
     dashboard: bool = typer.Option(False, "--dashboard", help="With --workers: serve the Dask dashboard on 127.0.0.1 (off by default)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="List the grid points, their run folders and whether they are cached; run nothing."),
 ):
     """Run every grid point of a sweep not finished yet; write results.parquet and report.html."""
     from featlearn.sweep import DaskExecutor, InProcessExecutor, expand, load_sweep
     from featlearn.workflows import run_sweep
 
     spec = load_sweep(_shipped(sweep))
-    expand(spec)  # validate every grid point before connecting anywhere
+    points = expand(spec)  # validate every grid point before connecting anywhere
+    if dry_run:
+        from featlearn.sweep.cache import cached_summary
+
+        runs = out / spec.name / "runs"
+        for p in points:
+            cached = "cached" if cached_summary(runs, p.config, p.digest) is not None else "to run"
+            sets = ", ".join(f"{k}={v}" for k, v in p.overrides.items())
+            typer.echo(f"{p.index:4d}  runs/{p.run_name}  {cached:7s}  {sets}")
+        typer.echo(f"sweep {spec.name}: {len(points)} points (dry run: nothing was run or written)")
+        return
     executor = DaskExecutor(workers=workers, scheduler=scheduler, dashboard=dashboard) if (workers is not None or scheduler is not None) else InProcessExecutor()
     with sweep_progress(spec.name, enabled=not quiet) as progress:
         res = run_sweep(spec, out=out, executor=executor, batch_seeds=batch_seeds, progress=progress)

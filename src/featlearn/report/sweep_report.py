@@ -37,7 +37,9 @@ def render_sweep_report(folder: Path, spec, df: pd.DataFrame) -> str:
     counts = sweep_plots.status_counts(df)
     overview = [{"field": "runs", "value": len(df)}] + [{"field": k, "value": v} for k, v in counts.items()]
     overview += [{"field": f"grid: {k}", "value": ", ".join(str(x) for x in v)} for k, v in spec.grid.items()]
-    axes = list(spec.grid)
+    zipped = [k for g in getattr(spec, "zips", ()) for k in g]
+    overview += [{"field": f"zip: {', '.join(g)}", "value": f"{len(next(iter(g.values())))} linked values"} for g in getattr(spec, "zips", ())]
+    axes = list(spec.grid) + zipped
     cols = ["point"] + [a for a in axes if a in df.columns] + ["status"] + [m for m in spec.metrics if m in df.columns] + ["run_dir"]
     failed = df[df["status"] != "ok"] if "status" in df else df.iloc[:0]
     captions = {_fig_name(a): f"{', '.join(spec.metrics)} against {a}: mean (line; geometric mean on log scales), min–max over the "

@@ -7,6 +7,9 @@ A sweep file is a YAML mapping::
     grid:                             # key.path -> list of values; the sweep is their cartesian product
       stages.2.lam0: [1.0e-3, 3.0e-3]
       seed: [0, 1]
+    zip:                              # optional: keys that vary together (equal-length lists), one axis
+      teacher.m_star: [2, 4]          #   of the product; a list of such mappings gives several axes
+      teacher.a_star: [[1, -1], [1, -1, 1, -1]]
     metrics: [final_population_loss, far_mass]   # optional; what the sweep report plots
 
 Every grid point is resolved and validated before any work starts: a bad key path or value is a one-line
@@ -28,7 +31,7 @@ from featlearn.config import ConfigError, RunConfig, apply_overrides, config_to_
 from featlearn.config.yaml_io import plain, safe_load
 from featlearn.records import SCALAR_KEYS
 
-SWEEP_KEYS = ("name", "base", "grid", "metrics")
+SWEEP_KEYS = ("name", "base", "grid", "zip", "metrics")
 # Summary fields the sweep report can plot (numbers, or booleans shown as a fraction).
 METRICS = SCALAR_KEYS
 DEFAULT_METRICS = ("final_population_loss", "far_mass", "recovered", "max_angle_deg")
@@ -44,23 +47,39 @@ class SweepSpec:
       base: the base config as a plain mapping (not yet validated).
       grid: key path -> list of values, in file order.
       metrics: summary fields for the report.
+      zips: groups of keys that vary together: each a mapping key path -> list, all of one length.
     """
 
     name: str
     base: dict
     grid: dict
     metrics: tuple = DEFAULT_METRICS
+    zips: tuple = ()
 
     def to_dict(self) -> dict:
         """The self-contained sweep file (base inlined) that is written as `sweep.yaml`."""
-        return {"name": self.name, "base": self.base, "grid": self.grid, "metrics": list(self.metrics)}
+        out = {"name": self.name, "base": self.base, "grid": self.grid}
+        if self.zips:
+            out["zip"] = list(self.zips) if len(self.zips) > 1 else self.zips[0]
+        return {**out, "metrics": list(self.metrics)}
 
     @property
     def size(self) -> int:
         n = 1
         for values in self.grid.values():
             n *= len(values)
+        for group in self.zips:
+            n *= len(next(iter(group.values())))
         return n
+
+    def axes(self) -> list:
+        """The product's axes: one (key,) per grid key, one tuple of keys per zip group, with their values
+        (a zip group's values are tuples)."""
+        out = [((k,), [(v,) for v in vals]) for k, vals in self.grid.items()]
+        for group in self.zips:
+            keys = tuple(group)
+            out.append((keys, list(zip(*(group[k] for k in keys)))))
+        return out
 
 
 @dataclass(frozen=True)
@@ -97,12 +116,16 @@ def parse_sweep(data: Any, *, where: Path | None = None, default_name: str = "sw
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         _fail(f"name: {name!r} is not a valid sweep name; use letters, digits, '_', '.' and '-' (at most 80, starting with a letter or digit)")
     base = _read_base(data.get("base"), where)
-    grid = _check_grid(data.get("grid"))
+    zips = _check_zips(data.get("zip"))
+    grid = _check_grid(data.get("grid"), allow_empty=bool(zips))
+    both = set(grid) & {k for g in zips for k in g}
+    if both:
+        _fail(f"zip.{sorted(both)[0]}: the key is in grid too; put it in one of them")
     metrics = data.get("metrics", list(DEFAULT_METRICS))
     if not isinstance(metrics, list) or not metrics or any(m not in METRICS for m in metrics):
         bad = metrics if not isinstance(metrics, list) else next((m for m in metrics if m not in METRICS), metrics)
         _fail(f"metrics: {bad!r} is not a list of summary fields; valid: {', '.join(METRICS)}")
-    return SweepSpec(name=name, base=base, grid=grid, metrics=tuple(metrics))
+    return SweepSpec(name=name, base=base, grid=grid, metrics=tuple(metrics), zips=zips)
 
 
 def _read_base(base, where: Path | None) -> dict:
@@ -121,7 +144,29 @@ def _read_base(base, where: Path | None) -> dict:
     _fail(f"base: expected a config mapping or the path of a YAML config, got {type(base).__name__}")
 
 
-def _check_grid(grid) -> dict:
+def _check_zips(zips) -> tuple:
+    if zips is None:
+        return ()
+    groups = zips if isinstance(zips, list) else [zips]
+    out = []
+    for g in groups:
+        if not isinstance(g, Mapping) or not g:
+            _fail("zip: expected a mapping key.path -> [values...] of keys that vary together (or a list of such mappings)")
+        checked = _check_grid(g, where="zip")
+        lengths = {k: len(v) for k, v in checked.items()}
+        if len(set(lengths.values())) > 1:
+            _fail(f"zip: the keys of a group vary together, so their lists need one length; got {lengths}")
+        out.append(checked)
+    seen = [k for g in out for k in g]
+    dup = next((k for i, k in enumerate(seen) if k in seen[:i]), None)
+    if dup:
+        _fail(f"zip.{dup}: the key is in two zip groups")
+    return tuple(out)
+
+
+def _check_grid(grid, allow_empty: bool = False, where: str = "grid") -> dict:
+    if grid is None and allow_empty:
+        return {}
     if grid is None:
         _fail("grid: missing; give key paths with lists of values, e.g. grid: {stages.2.lam0: [1.0e-3, 3.0e-3], seed: [0, 1]}")
     if not isinstance(grid, Mapping) or not grid:
@@ -130,13 +175,13 @@ def _check_grid(grid) -> dict:
     for key, values in grid.items():
         key = str(key)
         if not re.fullmatch(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*", key):
-            _fail(f"grid.{key}: not a key path; use dotted config keys such as teacher.d or stages.2.lam0")
+            _fail(f"{where}.{key}: not a key path; use dotted config keys such as teacher.d or stages.2.lam0")
         if not isinstance(values, list):
-            _fail(f"grid.{key}: expected a list of values, got {type(values).__name__} ({_short(values)}); write [{_short(values)}] for one value")
+            _fail(f"{where}.{key}: expected a list of values, got {type(values).__name__} ({_short(values)}); write [{_short(values)}] for one value")
         if not values:
-            _fail(f"grid.{key}: the list of values is empty; give at least one value")
+            _fail(f"{where}.{key}: the list of values is empty; give at least one value")
         dup = next((v for i, v in enumerate(values) if v in values[:i]), None)
-        if dup is not None:
+        if dup is not None and where == "grid":
             _fail(f"grid.{key}: the value {_short(dup)} is listed twice")
         out[key] = json.loads(json.dumps(values))
     return out
@@ -167,12 +212,14 @@ def _literal(value) -> str:
 
 
 def expand(spec: SweepSpec) -> list[GridPoint]:
-    """The cartesian product of the grid axes (first axis slowest), each point resolved and validated.
+    """The cartesian product of the grid axes and zip groups (first axis slowest), each point resolved and
+    validated.
 
     Raises:
       ConfigError: naming the grid key (and value) whose override is not a valid config.
     """
-    keys = list(spec.grid)
+    axes = spec.axes()
+    keys = [k for ks, _ in axes for k in ks]
     try:
         validate(spec.base)
     except ConfigError as exc:  # a problem of the base itself, unless a grid axis sets that key
@@ -180,8 +227,8 @@ def expand(spec: SweepSpec) -> list[GridPoint]:
             _fail(f"base: {exc}")
     points: list[GridPoint] = []
     seen: dict[str, dict] = {}
-    for index, values in enumerate(itertools.product(*(spec.grid[k] for k in keys))):
-        overrides = dict(zip(keys, values))
+    for index, combo in enumerate(itertools.product(*(vals for _, vals in axes))):
+        overrides = {k: v for (ks, _), vs in zip(axes, combo) for k, v in zip(ks, vs)}
         data = spec.base
         for k, v in overrides.items():
             try:
