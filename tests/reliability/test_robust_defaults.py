@@ -25,13 +25,40 @@ def _run(sets, tmp_path=None):
     return run(load_config(None, sets), out=tmp_path)
 
 
-@pytest.mark.parametrize("activation", ["relu", "abs"])
-def test_auto_step_and_head_recover_relu_and_abs(activation):
-    r = _run(SMALL + [f"teacher.activation={activation}"])
+@pytest.mark.parametrize("activation, lr", [("relu", "1.0"), ("abs", "auto")])
+def test_head_and_step_recover_relu_and_abs(activation, lr):
+    r = _run(SMALL + [f"teacher.activation={activation}", f"stages.2.lr={lr}"])
     s = r.summary
-    assert r.config.student.head is True and r.config.stages[2].lr == "auto"
+    assert r.config.student.head is True
     assert s.status == "ok" and s.recovered, (s.max_angle_deg, s.far_mass)
     assert s.stages[2]["lr"] > 0  # the step used is recorded
+
+
+def test_auto_step_is_one_over_the_top_hessian_eigenvalue():
+    """Power iteration on Hessian-vector products against the full Hessian's eigendecomposition
+    (featlearn.diagnostics.hessian_spectrum, itself checked against finite differences)."""
+    import jax
+
+    from featlearn import make_teacher
+    from featlearn.diagnostics import hessian_spectrum
+    from featlearn.model import Params
+    from featlearn.objective import population_loss_reference, weight_decay
+    from featlearn.train.stepsize import curvature_lr, top_curvature
+
+    t = make_teacher(4, 2, jax.random.PRNGKey(0), a_star=[1.0, -1.0])
+    k1, k2 = jax.random.split(jax.random.PRNGKey(3))
+    p = Params(0.5 * jax.random.normal(k1, (6,)), 0.5 * jax.random.normal(k2, (6, 4)))
+    lam = 1e-3
+    top = float(hessian_spectrum(p, t, "relu_trim", lam).eigenvalues[-1])
+    f = lambda q: population_loss_reference(q, t, "relu_trim", smooth=True) + lam * weight_decay(q)  # noqa: E731
+    assert float(top_curvature(f, p, iters=400)) == pytest.approx(top, rel=1e-6)
+    lr = float(curvature_lr(f, p))  # 12 iterations approach λ_max from below: the step is at most a few % longer
+    assert 1.0 / top <= lr <= 1.05 / top
+
+
+def test_auto_step_recovers_the_wider_student():
+    r = _run(["student.m=128", "stages.2.lr=auto"])  # lr 1.0 leaves far mass 1.6e-3 here (not recovered)
+    assert r.summary.recovered and r.summary.stages[2]["lr"] > 1.0
 
 
 def test_auto_balance_off_for_erf_and_erf_runs():

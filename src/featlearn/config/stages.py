@@ -50,7 +50,7 @@ class AnnealWeightDecay(Strict):
     factor: Annotated[float, Field(gt=0, le=1)] = 0.7
     epochs: PosInt = 16
     steps_per_epoch: PosInt = 2000
-    lr: LearningRate = "auto"
+    lr: LearningRate = 1.0  # "auto": from the curvature (featlearn.train.stepsize); 1.0 is the measured default
     balance: bool = True
     tol: NonNegFloat = 0.0
     target_loss: Optional[PosFloat] = None

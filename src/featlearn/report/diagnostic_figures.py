@@ -18,10 +18,9 @@ CAPTIONS = {
 def run_diagnostic_figures(result) -> dict:
     """name → Figure from `result.diagnostics` (a `Diagnostics` record) and the final parameters."""
     p, t, name, diag = result.params, result.teacher, result.config.name, result.diagnostics
-    figs = {
-        "alignment": dp.alignment_heatmap(diag.alignment, title=f"{name}: alignment with the teacher"),
-        "teacher_plane": dp.teacher_plane(p, t, even=diag.even, title=f"{name}: neurons on teacher planes"),
-    }
+    figs = {"alignment": dp.alignment_heatmap(diag.alignment, title=f"{name}: alignment with the teacher")}
+    if t.W.shape[0] >= 2:  # a plane needs two teachers
+        figs["teacher_plane"] = dp.teacher_plane(p, t, even=diag.even, title=f"{name}: neurons on teacher planes")
     if diag.circles:
         figs["certificate"] = dp.certificate_circles(diag.circles)
     if diag.hessian is not None and diag.hessian.eigenvalues is not None:

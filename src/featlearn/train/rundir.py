@@ -91,8 +91,16 @@ def write_run_dir(run_dir: Path, result, writer: Optional[Writer] = None) -> Non
     if result.traceback:
         atomic_write_text(run_dir / "error.txt", result.traceback)
     atomic_write_json(run_dir / "summary.json", result.summary.to_dict())
-    if writer is not None:
-        writer(run_dir, result)
+    if writer is not None:  # figures come after the results: a figure that fails does not undo a finished run
+        try:
+            writer(run_dir, result)
+        except Exception as exc:  # noqa: BLE001 - said on stderr and in report_error.txt; the run stays as it ended
+            import sys
+            import traceback
+
+            atomic_write_text(run_dir / "report_error.txt", "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+            print(f"featlearn: warning: the figures of {run_dir} failed ({type(exc).__name__}: {' '.join(str(exc).split())}); "
+                  f"the results are written; see report_error.txt", file=sys.stderr)
 
 
 def _params(z: dict, prefix: str = "") -> Params:
