@@ -11,6 +11,7 @@ import numpy as np
 
 from featlearn.config.schema import ASTAR_CHOICES, DIRECTION_CHOICES
 from featlearn.gaussian.activations import get_activation
+from featlearn.gaussian.kernels import unit_rows_np
 from featlearn.model import Params
 
 
@@ -19,7 +20,7 @@ def pairwise_min_angle_deg(W, even: bool = False) -> float:
     W = np.asarray(W, float)
     if W.shape[0] < 2:
         return 180.0
-    U = W / np.linalg.norm(W, axis=1, keepdims=True)
+    U = unit_rows_np(W)
     C = np.clip(U @ U.T, -1.0, 1.0)
     if even:
         C = np.abs(C)
@@ -56,7 +57,7 @@ def _random_separated(d: int, m_star: int, key, min_angle_deg: float, even: bool
             )
         w = np.array(jax.random.normal(keys[tries], (d,)), float)
         tries += 1
-        w /= np.linalg.norm(w)
+        w = unit_rows_np(w)
         cos = np.array([r @ w for r in rows])
         if even:
             cos = np.abs(cos)

@@ -38,7 +38,7 @@ import numpy as np
 
 from featlearn.diagnostics.features import feature_kernel
 from featlearn.diagnostics.sphere import numpy_rng
-from featlearn.gaussian.kernels import unit_rows
+from featlearn.gaussian.kernels import unit_rows, unit_rows_np
 from featlearn.model import Params
 from featlearn.objective.population import head_residuals
 
@@ -197,7 +197,7 @@ def certificate_sup(
     name = feature_kernel(activation, params.has_head).activation.name
     m, d = params.W.shape
     R = numpy_rng(key).standard_normal((m + int(n_random), d))  # host-side: no threefry compile
-    R = jnp.asarray(R / np.linalg.norm(R, axis=1, keepdims=True), params.W.dtype)
+    R = jnp.asarray(unit_rows_np(R), params.W.dtype)
     lam = jnp.asarray(lam, params.W.dtype)
     sup, arg = _ascent(params, teacher, lam, R, activation=name, steps=int(steps))
     return CertificateSup(sup, arg)

@@ -32,7 +32,7 @@ import numpy as np
 from featlearn.diagnostics.alignment import alignment
 from featlearn.diagnostics.features import feature_kernel
 from featlearn.diagnostics.sphere import numpy_rng
-from featlearn.gaussian.kernels import tilt, unit_rows
+from featlearn.gaussian.kernels import tilt, unit_rows, unit_rows_np
 from featlearn.model import Params
 from featlearn.objective import optimal_head, regularised_population_loss
 
@@ -152,7 +152,7 @@ def local_probes(
     mass ~ U(0, far_mass), random sign, balanced.
     """
     W_star = np.asarray(teacher.W, np.float64)
-    W_star = W_star / np.linalg.norm(W_star, axis=1, keepdims=True)
+    W_star = unit_rows_np(W_star)
     a_star = np.asarray(teacher.a, np.float64)
     m_star, d = W_star.shape
     k, P = int(neurons_per_teacher), int(n_probes)
@@ -172,7 +172,7 @@ def local_probes(
     a = np.sign(a_star[idx]) * np.sqrt(mu) * np.exp(zeta)
     W = (np.sqrt(mu) * np.exp(-zeta))[..., None] * u
     uf = rng.standard_normal((P, n_far, d))
-    uf /= np.linalg.norm(uf, axis=-1, keepdims=True)
+    uf = unit_rows_np(uf)
     muf = far_mass * rng.uniform(size=(P, n_far))
     sf = np.where(rng.uniform(size=(P, n_far)) < 0.5, -1.0, 1.0)
     a = np.concatenate([a, sf * np.sqrt(muf)], axis=1)

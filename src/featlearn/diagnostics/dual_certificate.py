@@ -52,9 +52,9 @@ import jax
 import numpy as np
 
 from featlearn.diagnostics.features import FeatureKernel, feature_kernel
-from featlearn.diagnostics.sphere import numpy_rng, ring, sample_away, tangent_basis, unit_rows_np
+from featlearn.diagnostics.sphere import numpy_rng, ring, sample_away, tangent_basis
 from featlearn.gaussian.activations import homogeneous_names
-from featlearn.gaussian.kernels import ArcCosCoefficients
+from featlearn.gaussian.kernels import ArcCosCoefficients, unit_rows_np
 from featlearn.model import Params
 
 
@@ -174,7 +174,7 @@ class DualCertificate:
         for i in range(W.shape[0]):
             B = tangent_basis(W[i])
             g = rng.standard_normal((n_directions, B.shape[1]))
-            T = (g / np.linalg.norm(g, axis=1, keepdims=True)) @ B.T
+            T = unit_rows_np(g) @ B.T
             T = np.concatenate([T, -T])
             P = np.cos(theta)[None, :, None] * W[i] + np.sin(theta)[None, :, None] * T[:, None, :]
             Y = 1.0 - s[i] * np.asarray(self(P.reshape(-1, W.shape[1]))).reshape(T.shape[0], -1)

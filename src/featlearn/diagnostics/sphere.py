@@ -12,15 +12,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from featlearn.gaussian.kernels import unit_rows_np
 
 
 
-
-def unit_rows_np(U) -> np.ndarray:
-    """NumPy twin of `featlearn.gaussian.kernels.unit_rows` (float64, zero rows stay zero)."""
-    U = np.asarray(U, float)
-    r = np.linalg.norm(U, axis=-1, keepdims=True)
-    return np.divide(U, r, out=np.zeros_like(U), where=r > 0)
 
 
 def plane_basis(wi, wj) -> tuple[np.ndarray, np.ndarray]:
@@ -58,7 +53,7 @@ def sample_away(key, n: int, W, exclude_deg: float, even: bool, max_rounds: int 
     count = 0
     for _ in range(max_rounds):
         U = rng.standard_normal((2 * n, d))
-        U /= np.linalg.norm(U, axis=1, keepdims=True)
+        U = unit_rows_np(U)
         C = U @ (W / np.linalg.norm(W, axis=1, keepdims=True)).T
         C = np.abs(C) if even else C
         ok = U[C.max(axis=1) < cos_max]

@@ -38,6 +38,8 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+import numpy as np
 
 TWO_PI = 2.0 * math.pi
 
@@ -92,7 +94,7 @@ def _dh_jvp(primals, tangents):
 def h(c):
     r"""h(c) = √(1 − c²) + (π − arccos c)·c for c ∈ [−1, 1], with h'(c) = π − arccos c."""
     c = jnp.clip(c, -1.0, 1.0)
-    return jnp.sqrt(jnp.maximum(1.0 - c * c, 0.0)) + (jnp.pi - arccos(c)) * c
+    return jnp.sqrt(jnp.maximum(1.0 - c * c, 0.0)) + dh(c) * c
 
 
 @h.defjvp
@@ -131,6 +133,13 @@ def _unit_rows_jvp(primals, tangents):
     U = unit_rows(W)
     inv = jnp.where(pos, 1.0 / jnp.where(pos, r, 1.0), 0.0)
     return U, inv * (dW - U * jnp.sum(U * dW, axis=-1, keepdims=True))
+
+
+def unit_rows_np(U) -> np.ndarray:
+    """NumPy twin of `featlearn.gaussian.kernels.unit_rows` (float64, zero rows stay zero)."""
+    U = np.asarray(U, float)
+    r = np.linalg.norm(U, axis=-1, keepdims=True)
+    return np.divide(U, r, out=np.zeros_like(U), where=r > 0)
 
 
 def tilt(base, noise, phi):

@@ -21,7 +21,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import LogLocator, NullFormatter
 
-from featlearn.diagnostics.sphere import plane_basis, unit_rows_np
+from featlearn.diagnostics.sphere import plane_basis
+from featlearn.gaussian.kernels import unit_rows_np
 
 POS, NEG = "#c0392b", "#2166ac"
 
