@@ -113,6 +113,8 @@ def hessian_spectrum(
         note = f"skipped: {n} parameters > max_params={max_params} (an n×n Hessian and its O(n³) spectrum)"
         return HessianSpectrum(None, n, note, float("nan"))
     H = np.asarray(hessian_matrix(params, teacher, activation, lam))
+    if not np.all(np.isfinite(H)):  # e.g. a neuron whose norm overflowed: no spectrum to draw
+        return HessianSpectrum(None, n, "skipped: the Hessian is not finite at this point", float("nan"))
     scale = max(float(np.abs(H).max()), 1e-300)
     asym = float(np.abs(H - H.T).max() / scale)
     ev = np.linalg.eigvalsh(0.5 * (H + H.T))

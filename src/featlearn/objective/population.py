@@ -94,7 +94,7 @@ def kernel_quadform(b, Z, activation, trimmed: bool = False):
     if coef is not None:
         return arccos_quadform(b, Z, coef)
     Kfn = act.trimmed_kernel if trimmed else act.kernel
-    return 0.5 * b @ Kfn(Z, Z) @ b
+    return _nonneg_quadform(b, Kfn(Z, Z))
 
 
 def head_residuals(params: Params, teacher: Params, activation):
