@@ -9,24 +9,17 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from featlearn.records import PlotSpec
-from featlearn.report.diagnostic_plots import (
-    alignment_heatmap,
-    certificate_circles,
-    certificate_sphere,
-    descent_fraction_plot,
-    descent_picture_2d,
-    hessian_spectrum_plot,
-    teacher_plane,
-)
-from featlearn.report.experiment_plots import bars, collapse_plot, compare_curves, final_vs_parameter, methods_vs_n, neuron_angles
-from featlearn.report.run_plots import far_mass, loss_and_lambda, per_teacher_mass
-from featlearn.report.sweep_plots import metrics_vs_axis
+from featlearn.report import diagnostic_plots, experiment_plots, run_plots, sweep_plots
 
-FIGURES = {f.__name__: f for f in (
-    loss_and_lambda, far_mass, per_teacher_mass, alignment_heatmap, teacher_plane, certificate_circles, certificate_sphere,
-    hessian_spectrum_plot, descent_picture_2d, descent_fraction_plot, compare_curves, neuron_angles, final_vs_parameter, bars,
-    collapse_plot, methods_vs_n, metrics_vs_axis,
-)}
+def _figures(*modules) -> dict:
+    """Every public function of the plot modules annotated `-> Figure`: a new figure is one function in one
+    of them, nothing to register."""
+    return {name: f for mod in modules for name, f in vars(mod).items()
+            if callable(f) and not name.startswith("_") and getattr(f, "__module__", "") == mod.__name__
+            and getattr(f, "__annotations__", {}).get("return") in ("Figure", Figure)}
+
+
+FIGURES = _figures(run_plots, diagnostic_plots, experiment_plots, sweep_plots)
 
 
 def draw(spec: PlotSpec | Figure) -> Figure:
@@ -38,4 +31,5 @@ def draw(spec: PlotSpec | Figure) -> Figure:
     return FIGURES[spec.plot](*spec.args, **spec.kwargs)
 
 
+globals().update(FIGURES)  # featlearn.report.plots.<figure>
 __all__ = ["FIGURES", "draw", *sorted(FIGURES)]
