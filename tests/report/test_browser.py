@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from featlearn.config import load_config
-from featlearn.train import run
+from featlearn import run  # the public run: figures and report.html included
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
