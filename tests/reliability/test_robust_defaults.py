@@ -220,3 +220,26 @@ def test_dask_defaults_are_local_and_cache_is_not_in_the_output(tmp_path, monkey
     monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert default_jax_cache(tmp_path / "out") == str(tmp_path / "cache" / "featlearn" / "jax")
+
+
+def test_resume_with_an_automatic_step_equals_an_uninterrupted_run(tmp_path):
+    """The automatic step is part of the loop state: a run stopped after a checkpoint taken at an epoch
+    boundary (before that epoch's step estimate) and resumed ends bitwise where an uninterrupted run ends."""
+    from featlearn.train import run
+
+    sets = ["teacher.d=6", "teacher.m_star=2", "student.m=8", "log_every=100", "checkpoint_every=200",
+            "stages.2.lr=auto", "stages.2.epochs=3", "stages.2.steps_per_epoch=200"]
+    cfg = load_config(None, sets)
+    whole = run(cfg)
+    calls = []
+
+    def stop_after_four(*args):
+        calls.append(args)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(cfg, out=tmp_path, progress=stop_after_four)
+    resumed = run(cfg, out=tmp_path, resume=True)
+    np.testing.assert_array_equal(np.asarray(resumed.params.W), np.asarray(whole.params.W))
+    assert resumed.summary.stages[2]["lr"] == whole.summary.stages[2]["lr"]

@@ -218,7 +218,8 @@ class RunConfig(Strict):
         from featlearn.gaussian.activations import ACTIVATIONS
 
         teacher = data.get("teacher") if isinstance(data.get("teacher"), dict) else {}
-        act = ACTIVATIONS.get(teacher.get("activation", TeacherConfig.model_fields["activation"].default))
+        name = teacher.get("activation", TeacherConfig.model_fields["activation"].default)
+        act = ACTIVATIONS.get(name) if isinstance(name, str) else None  # anything else: the field validator says why
         if act is None:
             return data
         data = dict(data)

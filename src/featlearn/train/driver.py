@@ -213,7 +213,8 @@ def _iterative(ctx: Context, state: BatchState, si: int, st, it: Iterative, t_st
     # first chunk refreshes it), the checkpoint's when resuming mid-stage
     epoch = None
     if refresh is not None:
-        epoch = np.asarray(carry.k) // it.refresh_every if resuming else np.full(state.n_seeds, -1)
+        k_start = np.asarray(carry.k)  # a checkpoint at an epoch's first step predates that epoch's refresh
+        epoch = np.where(k_start > 0, (k_start - 1) // it.refresh_every, -1) if resuming else np.full(state.n_seeds, -1)
     while pending(carry, it.total):
         if refresh is not None:  # a seed entering a new epoch gets its state refreshed (e.g. lr: auto)
             k_now = np.asarray(carry.k)
