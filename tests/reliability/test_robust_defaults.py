@@ -56,6 +56,7 @@ def test_auto_step_is_one_over_the_top_hessian_eigenvalue():
     assert 1.0 / top <= lr <= 1.05 / top
 
 
+@pytest.mark.slow
 def test_auto_step_recovers_the_wider_student():
     r = _run(["student.m=128", "stages.2.lr=auto"])  # lr 1.0 leaves far mass 1.6e-3 here (not recovered)
     assert r.summary.recovered and r.summary.stages[2]["lr"] > 1.0
@@ -95,7 +96,7 @@ def test_float32_loss_is_never_negative():
 def test_float32_without_x64_runs_without_warnings(tmp_path):
     env = {**os.environ, "JAX_ENABLE_X64": "0"}
     proc = subprocess.run([sys.executable, "-W", "default", "-m", "featlearn", "run", "--quiet", "--out", str(tmp_path), "--set", "dtype=float32",
-                           "--set", "stages.2.epochs=2", "--set", "stages.2.steps_per_epoch=200"], capture_output=True, text=True, env=env)
+                           *sum((["--set", x] for x in SMALL[:3]), []), "--set", "stages.2.epochs=2", "--set", "stages.2.steps_per_epoch=200"], capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
     assert "Warning" not in proc.stderr, proc.stderr
     proc = subprocess.run([sys.executable, "-m", "featlearn", "run", "--quiet", "--out", str(tmp_path)], capture_output=True, text=True, env=env)

@@ -1,7 +1,8 @@
 """One conformance table (optax `alias_test.py` style): every registered stage kind × data mode ×
 dtype that it supports runs through the same properties: compiles (the driver jits it), ends finite on
 an easy problem, keeps the dtype, lowers its objective (for the kinds that minimise one), gives the
-same result for a seed batched with another as for the seed alone, and is deterministic."""
+same result for a seed batched with another as for the seed alone, and (checked once per kind, in float64
+population mode) is deterministic."""
 
 from __future__ import annotations
 
@@ -45,7 +46,6 @@ def test_stage_conformance(kind, mode, dtype):
     cfg = _config(kind, mode, dtype)
     batched = run_seeds(cfg, [3, 1])
     alone = run(cfg.model_copy(update={"seed": 1}))
-    again = run(cfg.model_copy(update={"seed": 1}))
     want = np.float64 if dtype == "float64" else np.float32
     for r in (batched[1], alone):
         assert r.summary.status == "ok", r.summary.message
@@ -60,8 +60,10 @@ def test_stage_conformance(kind, mode, dtype):
     np.testing.assert_allclose(np.asarray(batched[1].params.W), np.asarray(alone.params.W), rtol=0, atol=tol)
     np.testing.assert_allclose(np.asarray(batched[1].params.a), np.asarray(alone.params.a), rtol=0, atol=tol)
     assert batched[1].metrics["step"].tolist() == alone.metrics["step"].tolist()
-    np.testing.assert_array_equal(np.asarray(again.params.W), np.asarray(alone.params.W))
-    assert again.summary.final_population_loss == alone.summary.final_population_loss
+    if dtype == "float64" and mode == "population":  # determinism: once per kind (runs cost compile time)
+        again = run(cfg.model_copy(update={"seed": 1}))
+        np.testing.assert_array_equal(np.asarray(again.params.W), np.asarray(alone.params.W))
+        assert again.summary.final_population_loss == alone.summary.final_population_loss
 
 
 def test_table_covers_every_registered_kind():

@@ -44,7 +44,7 @@ def render_run_report(run_dir: Path, result) -> str:
     sections = [
         ("Summary", html.table([{"field": k, "value": v} for k, v in top.items()])),
         ("Teachers", html.table(s.get("per_teacher", []))),
-        ("Stages", html.table(s.get("stages", []), ["name", "steps", "start_loss", "end_loss", "seconds"])),
+        ("Stages", html.table(s.get("stages", []), ["name", "steps", "start_loss", "end_loss", "lr", "lam_start", "lam_end", "seconds"])),
         ("Figures", html.figures(Path(run_dir) / "figures", _captions())),
         ("Config", html.pre(config_yaml(result.config))),
     ]
