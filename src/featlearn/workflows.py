@@ -69,6 +69,7 @@ def rebuild_report(directory: str | Path) -> Path:
     from featlearn.diagnostics import diagnose
     from featlearn.report.sweep_report import write_sweep_report
     from featlearn.sweep import load_sweep_folder
+    from featlearn.train.problem import CERTIFICATE
 
     directory = Path(directory)
     if not directory.is_dir():
@@ -84,7 +85,7 @@ def rebuild_report(directory: str | Path) -> Path:
     loss = result.summary.final_population_loss
     result.diagnostics = diagnose(result.params, result.teacher, cfg.teacher.activation, lam=final_weight_decay(cfg.stages),
                                   delta_deg=cfg.metrics.delta_deg, mass_tol=cfg.metrics.mass_tol,
-                                  key=jax.random.fold_in(jax.random.PRNGKey(cfg.seed), 7), finite=loss is not None and bool(np.isfinite(loss)))
+                                  key=jax.random.fold_in(jax.random.PRNGKey(cfg.seed), CERTIFICATE), finite=loss is not None and bool(np.isfinite(loss)))
     write_run_report(directory, result)
     return directory / "report.html"
 
