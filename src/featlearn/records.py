@@ -46,7 +46,9 @@ class StageLog:
       name: the stage's name (its kind).
       kind: the stage kind (a key of the stage registry).
       index: position in the config's stage list.
-      steps: steps taken (1 for a one-shot stage).
+      steps: steps computed (1 for a one-shot stage).
+      scheduled: the position reached in the stage's schedule: `steps` plus the steps skipped by epochs
+        that ended early on convergence (the metrics' step axis counts these; None: nothing skipped).
       start_loss, end_loss: exact population loss of the network before and after the stage.
       seconds: wall time of the stage (shared by the seeds of a batch).
       lam_start, lam_end: weight decay λ at the first and the last step (None: the stage sets no λ).
@@ -67,11 +69,13 @@ class StageLog:
     lr: Optional[float] = None
     below_threshold: Optional[bool] = None
     diverged: bool = False
+    scheduled: Optional[int] = None
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
-        if d["below_threshold"] is None:
-            d.pop("below_threshold")
+        for key in ("below_threshold", "scheduled"):
+            if d[key] is None:
+                d.pop(key)
         return d
 
     @classmethod

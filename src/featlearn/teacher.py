@@ -102,7 +102,7 @@ def make_teacher(
     """
     if d < 1 or m_star < 1:
         raise ValueError(f"make_teacher: d and m_star must be ≥ 1, got d={d}, m_star={m_star}")
-    even = activation is not None and get_activation(activation).even
+    even = activation is not None and get_activation(activation).symmetric  # ±w: the same feature
     dtype = jnp.result_type(float) if dtype is None else dtype  # float64 with x64 on, else float32 (no warning)
     k_dir, k_sign = jax.random.split(key)
     if isinstance(directions, str):

@@ -117,3 +117,45 @@ def test_jit_matches_eager(teacher):
     jitted = jax.jit(alignment, static_argnums=2)(net, teacher, "abs")
     for x, y in zip(jax.tree.leaves(eager), jax.tree.leaves(jitted)):
         np.testing.assert_allclose(np.asarray(x), np.asarray(y), rtol=1e-12)
+
+
+def _erf_radial_reference(r, head):
+    """κ(r) = E[σ(rz)σ(z)] / E[σ(z)²], z ~ N(0, 1), by 1-D Gauss–Hermite quadrature (numpy, 200 nodes);
+    under a head σ is erf(·/√2) minus its Hermite order 1 (order 0 is zero: erf is odd)."""
+    from scipy.special import erf
+
+    z, wq = np.polynomial.hermite_e.hermegauss(200)
+    wq = wq / wq.sum()
+
+    def feat(s):
+        f = erf(s * z / math.sqrt(2.0))
+        return f - (wq @ (f * z)) * z if head else f
+
+    return (wq @ (feat(r) * feat(1.0))) / (wq @ (feat(1.0) ** 2))
+
+
+@pytest.mark.parametrize("head", [False, True])
+def test_erf_weight_uses_the_radial_coefficient(head):
+    from featlearn.diagnostics.features import feature_kernel
+
+    fk = feature_kernel("erf", head)
+    r = jnp.asarray([0.0, 0.3, 0.9976, 1.0, 2.5])
+    ref = [_erf_radial_reference(float(x), head) for x in r]
+    np.testing.assert_allclose(fk.radial(r), ref, rtol=1e-10, atol=1e-13)
+    assert feature_kernel("relu_trim", head).radial(r) is r  # homogeneous: κ(r) = r
+
+
+def test_odd_activation_counts_antipodal_neurons_with_flipped_sign(teacher):
+    # erf is odd: (a, −w*) is the feature (−a, w*). Teacher 1 (a* = −2) split as −1 at +w*1 and +1 at −w*1.
+    W = np.asarray(teacher.W)
+    net = featlearn.Params(jnp.asarray([1.0, -1.0, 1.0, 0.5]), jnp.asarray(np.stack([W[0], W[1], -W[1], W[2]])))
+    al = alignment(net, teacher, "erf")
+    np.testing.assert_allclose(al.per_teacher_signed_mass, [1.0, -2.0, 0.5], atol=1e-14)
+    assert float(al.far_mass) == 0.0 and bool(al.recovered)
+    # the same student under relu (neither even nor odd) has mass at −w*1 far from every teacher
+    assert not bool(alignment(net, teacher, "relu").recovered)
+    # a wrong sign at the antipode is not the teacher's feature
+    bad = net._replace(a=jnp.asarray([1.0, -1.0, -1.0, 0.5]))
+    al = alignment(bad, teacher, "erf")
+    np.testing.assert_allclose(al.per_teacher_signed_mass, [1.0, 0.0, 0.5], atol=1e-14)
+    assert not bool(al.recovered)

@@ -104,9 +104,10 @@ class TeacherConfig(Strict):
         from featlearn.gaussian.activations import get_activation
 
         theta = self.min_angle_deg
-        if get_activation(self.activation).even and theta >= 90:
+        act = get_activation(self.activation)
+        if act.symmetric and theta >= 90:
             raise ValueError(
-                f"teacher.min_angle_deg: with the even activation {self.activation}, ±w are the same feature, so directions "
+                f"teacher.min_angle_deg: with the {'even' if act.even else 'odd'} activation {self.activation}, ±w are the same feature, so directions "
                 f"are at most 90° apart; got {theta}, use a value below 90 (e.g. 30)")
         if theta > 90:  # ‖Σ w_i‖² ≥ 0 gives m_star ≤ 1 + 1/|cos θ|
             limit = int(1 + 1 / -math.cos(math.radians(theta)) + 1e-9)

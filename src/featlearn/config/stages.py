@@ -50,9 +50,9 @@ class AnnealWeightDecay(Strict):
     factor: Annotated[float, Field(gt=0, le=1)] = 0.7
     epochs: PosInt = 16
     steps_per_epoch: PosInt = 2000
-    lr: LearningRate = 1.0  # "auto": from the curvature (featlearn.train.stepsize); 1.0 is the measured default
+    lr: LearningRate = "auto"  # from the curvature of L_λ at every epoch start (featlearn.train.stepsize); a number: fixed
     balance: bool = True
-    tol: NonNegFloat = 0.0
+    tol: NonNegFloat = 1e-3  # an epoch ends once ‖∇L_λ‖ ≤ tol·λ (0: every epoch runs all its steps)
     target_loss: Optional[PosFloat] = None
 
 

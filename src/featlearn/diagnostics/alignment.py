@@ -4,7 +4,13 @@ Notation: neuron j has norm r_j = ‖w_j‖, direction ŵ_j = w_j / r_j, mass μ
 mass a_j r_j (the weight of the point mass at ŵ_j in the measure view, §1.4). Teacher i has unit w*_i
 and weight a*_i. For an even feature (abs, relu_trim, or relu under a linear head; σ(−z) = σ(z) up to
 the Hermite orders the head absorbs) ±w is the same feature with the same sign of a, so cosines are
-taken in absolute value and a neuron near −w*_i counts for teacher i with signed mass a_j r_j.
+taken in absolute value and a neuron near −w*_i counts for teacher i with signed mass a_j r_j. For an
+odd feature (erf; σ(−z) = −σ(z)) ±w is the same feature with the sign of a flipped: cosines are taken
+in absolute value and a neuron near −w*_i counts for teacher i with signed mass −a_j r_j.
+
+For the non-homogeneous erf, σ(r z) ≠ r σ(z), so the norm r_j is replaced throughout by
+κ(r_j) = k(r_j e, e) / k(e, e), the coefficient of the neuron's feature on the unit feature (for the
+trimmed kernel under a linear head; `FeatureKernel.radial`). For homogeneous σ, κ(r) = r.
 
 * cosine C_ji = ŵ_j·w*_i (|ŵ_j·w*_i| when even); nearest i(j) = argmax_i C_ji; angle ∠_j = arccos C_j,i(j).
 * near / far: j ∈ T_i if i(j) = i and ∠_j ≤ δ (`delta_deg`), else j is far.
@@ -42,12 +48,12 @@ class Alignment(NamedTuple):
     """Alignment metrics of a student with the teacher (module docstring). A JAX pytree of arrays.
 
     Attributes:
-      cosine: (m, m*) ŵ_j·w*_i, in absolute value for an even feature.
+      cosine: (m, m*) ŵ_j·w*_i, in absolute value for an even or odd feature.
       nearest: (m,) int, index of the nearest teacher i(j).
       angle_deg: (m,) ∠(ŵ_j, w*_i(j)) in degrees (to the nearer of ±w* when even; 90 for w_j = 0).
       near: (m,) bool, ∠_j ≤ δ (j ∈ T_i(j)).
       mass: (m,) μ_j = |a_j| ‖w_j‖.
-      signed_mass: (m,) a_j ‖w_j‖.
+      signed_mass: (m,) a_j ‖w_j‖ (sign flipped for an odd σ when ŵ_j is nearer −w*_i).
       per_teacher_signed_mass: (m*,) M_i = Σ_{j∈T_i} a_j ‖w_j‖.
       per_teacher_count: (m*,) int, number of massive neurons (μ_j > τ) in T_i.
       per_teacher_max_angle_deg: (m*,) max ∠_j over massive neurons in T_i (NaN if none).
@@ -143,26 +149,30 @@ def alignment(
       >>> bool(alignment(t, t, "relu_trim").recovered)
       True
     """
-    name = feature_kernel(activation).activation.name
-    al = _alignment(params, teacher, delta_deg, mass_tol, activation=name)
+    fk = feature_kernel(activation, params.has_head)
+    r = safe_norm(params.W)
+    al = _alignment(params, teacher, fk.radial(r), delta_deg, mass_tol, parity=fk.parity)
     return al._replace(delta_deg=delta_deg, mass_tol=mass_tol)
 
 
-@partial(jax.jit, static_argnames=("activation",))
-def _alignment(params: Params, teacher: Params, delta_deg, mass_tol, *, activation) -> Alignment:
-    even = feature_kernel(activation, params.has_head).even
+@partial(jax.jit, static_argnames=("parity",))
+def _alignment(params: Params, teacher: Params, kappa, delta_deg, mass_tol, *, parity: int) -> Alignment:
+    even = parity != 0  # ±w is the same feature (angles and cosines taken modulo sign)
     W = params.W
     W_star = teacher.W.astype(W.dtype)
     a_star = teacher.a.astype(W.dtype)
     m_star = W_star.shape[0]
     r = safe_norm(W)
-    mu = jnp.abs(params.a) * r
-    signed = params.a * r
+    mu = jnp.abs(params.a * kappa)  # κ(r) = r for homogeneous σ (see the module docstring)
+    signed = params.a * kappa
 
     U, U_star = unit_rows(W), unit_rows(W_star)
-    C = jnp.clip(U @ U_star.T, -1.0, 1.0)
-    C = jnp.abs(C) if even else C
+    C_raw = jnp.clip(U @ U_star.T, -1.0, 1.0)
+    C = jnp.abs(C_raw) if even else C_raw
     nearest = jnp.argmax(C, axis=1)
+    if parity < 0:  # odd σ: a neuron near −w*_i is teacher i's feature with the sign of a flipped
+        flip = jnp.where(jnp.take_along_axis(C_raw, nearest[:, None], axis=1)[:, 0] < 0, -1.0, 1.0)
+        signed = signed * flip.astype(W.dtype)
     # angle to the nearest teacher as 2·atan2(‖û − w*‖, ‖û + w*‖) (accurate at small angles, unlike arccos)
     w_near = U_star[nearest]
     theta = 2.0 * jnp.arctan2(jnp.linalg.norm(U - w_near, axis=1), jnp.linalg.norm(U + w_near, axis=1))

@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import jax.numpy as jnp
+
 from featlearn.gaussian.activations import Activation, get_activation
 from featlearn.gaussian.kernels import ArcCosCoefficients
 
@@ -36,7 +38,8 @@ class FeatureKernel:
       activation: the activation record.
       head: whether the student carries a linear head (then the trimmed kernel is used).
       coef: (A, B, D) of g, or None for the non-homogeneous `erf`.
-      even: ±w is the same feature.
+      even: ±w is the same feature (with the same sign of a).
+      odd: ±w is the same feature with the sign of a flipped (σ(−z) = −σ(z): erf).
       claimed: the dual-certificate claims of DESIGN §1.5 apply (relu_trim, abs, or relu with a head).
     """
 
@@ -45,10 +48,29 @@ class FeatureKernel:
     coef: ArcCosCoefficients | None
     even: bool
     claimed: bool
+    odd: bool = False
+
+    @property
+    def parity(self) -> int:
+        """+1 for an even feature, −1 for an odd one, 0 otherwise (static argument of the alignment)."""
+        return 1 if self.even else (-1 if self.odd else 0)
 
     def kernel(self, U, V):
         """k(U[i], V[j]) (p, q): the activation's kernel, or its trimmed kernel under a head."""
         return self.activation.trimmed_kernel(U, V) if self.head else self.activation.kernel(U, V)
+
+    def radial(self, r):
+        r"""κ(r) = k(r e, e) / k(e, e): the coefficient of a neuron's feature σ(r ŵ·x) on the unit feature σ(ŵ·x).
+
+        A neuron (a, r ŵ) carries the weight a κ(r) on the direction ŵ (the measure view's mass, §1.4).
+        For a positively homogeneous σ, σ(r z) = r σ(z), so κ(r) = r exactly and is returned as is; for erf
+        it is computed from the (trimmed, under a head) kernel, so a near neuron's weight is the part of its
+        function along the teacher's feature.
+        """
+        if self.coef is not None:
+            return r
+        e = jnp.ones((1, 1), r.dtype)
+        return self.kernel(r[:, None], e)[:, 0] / self.kernel(e, e)[0, 0]
 
 
 def feature_kernel(activation, head: bool = False) -> FeatureKernel:
@@ -57,4 +79,5 @@ def feature_kernel(activation, head: bool = False) -> FeatureKernel:
     coef = act.trimmed_coef if head else act.coef
     even = act.even if coef is None else coef_is_even(coef)
     claimed = coef is not None and (act.name in CLAIMED or (head and act.name == "relu"))
-    return FeatureKernel(act, bool(head), coef, bool(even), bool(claimed))
+    odd = coef is None and act.odd  # (no homogeneous activation is odd: g(−c) = −g(c) forces A = D = 0)
+    return FeatureKernel(act, bool(head), coef, bool(even), bool(claimed), bool(odd))

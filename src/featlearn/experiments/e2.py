@@ -11,7 +11,8 @@ from featlearn.records import plot
 def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
     spe, epochs = spec["steps_per_epoch"], spec["epochs"]
     head = [{"kind": "one_step"}, {"kind": "fit_second_layer"}]
-    wd = dict(spec["base"], stages=head + [{"kind": "anneal_weight_decay", "epochs": epochs, "steps_per_epoch": spe}])
+    # the same fixed step and every scheduled step in both arms (no automatic step, no early end of an epoch)
+    wd = dict(spec["base"], stages=head + [{"kind": "anneal_weight_decay", "epochs": epochs, "steps_per_epoch": spe, "lr": 1.0, "tol": 0.0}])
     plain = dict(spec["base"], name=spec["base"]["name"] + "-noWD",
                  stages=head + [{"kind": "gd", "lr": 1.0, "lam": 0.0, "steps": epochs * spe}])
     a = ctx.run(wd)

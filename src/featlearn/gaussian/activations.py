@@ -38,9 +38,15 @@ class Activation:
     trimmed_kernel: Callable  # (U, V) -> (p, q)
     homogeneous: bool
     even: bool
+    odd: bool = False  # σ(−z) = −σ(z): ±w is the same feature with the sign of a flipped
     low_orders: bool = True  # Hermite orders 0 or 1 nonzero (a student then carries a linear head by default)
     coef: K.ArcCosCoefficients | None = None  # (A, B, D) for homogeneous activations
     trimmed_coef: K.ArcCosCoefficients | None = None
+
+    @property
+    def symmetric(self) -> bool:
+        """σ is even or odd: a teacher direction and its antipode give the same feature (up to sign)."""
+        return self.even or self.odd
 
 
 def _zeros_like_rows(W):
@@ -106,6 +112,7 @@ ERF = Activation(
     trimmed_kernel=_erf_trimmed,
     homogeneous=False,
     even=False,
+    odd=True,
 )
 
 ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (RELU, ABS, RELU_TRIM, ERF)}

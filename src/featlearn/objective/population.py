@@ -157,11 +157,26 @@ def optimal_second_layer(W, teacher: Params, activation, lam, *, trimmed: bool =
     r"""The second layer minimising L(a, W) + (λ/2)‖a‖² for fixed W: (K(W, W) + λ I) a = K(W, W*) a*.
 
     With `trimmed`, the Hermite-trimmed kernel (a student whose linear head takes orders 0 and 1).
-    Solved by LU (`jnp.linalg.solve`); returns a (m,).
+    Solved by LU (`jnp.linalg.solve`) with the ridge floored at `ridge_floor` (λ is kept as given
+    unless it is below the rounding level of K); returns a (m,).
     """
     kern = get_activation(activation).trimmed_kernel if trimmed else get_activation(activation).kernel
-    A = kern(W, W) + lam * jnp.eye(W.shape[0], dtype=W.dtype)
+    K = kern(W, W)
+    A = K + ridge_floor(lam, K) * jnp.eye(W.shape[0], dtype=W.dtype)
     return jnp.linalg.solve(A, kern(W, teacher.W.astype(W.dtype)) @ teacher.a.astype(W.dtype))
+
+
+def ridge_floor(lam, G) -> jax.Array:
+    r"""The ridge actually used for (G + λ I) a = b: max(λ, p·ε·max_i G_ii) for a p × p Gram matrix G.
+
+    p·max G_ii bounds ‖G‖, so below ε‖G‖ (ε: the dtype's machine epsilon) the ridge is under the
+    rounding error of G itself and a near-singular G (neurons nearly collinear after the first step)
+    gives an arbitrarily large, cancelling a. In float64 the floor (≈ 1e-13 for p = 512) leaves every
+    practical λ unchanged; in float32 it is ≈ 6e-5·max G_ii at p = 512.
+    """
+    p = G.shape[0]
+    eps = jnp.finfo(G.dtype).eps
+    return jnp.maximum(jnp.asarray(lam, G.dtype), p * eps * jnp.max(jnp.diagonal(G)))
 
 
 def optimal_head(params: Params, teacher: Params, activation) -> Params:
@@ -170,4 +185,4 @@ def optimal_head(params: Params, teacher: Params, activation) -> Params:
     return params._replace(c=-mean_res, v=-lin_res)
 
 
-__all__ = ["head_residuals", "optimal_second_layer", "population_loss", "population_loss_reference", "optimal_head", "kernel_quadform", "arccos_quadform"]
+__all__ = ["head_residuals", "optimal_second_layer", "ridge_floor", "population_loss", "population_loss_reference", "optimal_head", "kernel_quadform", "arccos_quadform"]

@@ -35,6 +35,7 @@ class Checkpoint(NamedTuple):
     stage_logs: list  # StageLog dicts
     elapsed: float
     start_loss: Optional[float] = None  # loss at the start of stage `stage_index` (mid-stage only)
+    skipped: int = 0  # schedule steps of stage `stage_index` skipped by converged epochs (mid-stage only)
 
 
 def save(run_dir: Path, c: Checkpoint) -> None:
@@ -50,6 +51,8 @@ def save(run_dir: Path, c: Checkpoint) -> None:
     }
     if c.start_loss is not None:
         arrays["start_loss"] = np.asarray(c.start_loss)
+    if c.skipped:
+        arrays["skipped"] = np.asarray(c.skipped)
     for i, leaf in enumerate(c.carry_leaves or []):
         arrays[f"carry_{i}"] = np.asarray(leaf)
     atomic_save_npz(Path(run_dir) / NAME, arrays)
@@ -90,6 +93,7 @@ def load(run_dir: Path, digest: str, n_stages: int) -> Optional[Checkpoint]:
         stage_logs=stage_logs,
         elapsed=float(z["elapsed"]),
         start_loss=float(z["start_loss"]) if "start_loss" in z else None,
+        skipped=int(z["skipped"]) if "skipped" in z else 0,
     )
 
 

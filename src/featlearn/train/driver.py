@@ -55,6 +55,7 @@ class BatchState:
       messages: per seed, why it failed (None otherwise).
       carry_leaves: the loop carry of stage `stage_index` when a checkpoint was taken inside it.
       start_loss: (B,) loss at the start of stage `stage_index` (with `carry_leaves`).
+      skipped: (B,) schedule steps of stage `stage_index` skipped by converged epochs (with `carry_leaves`).
       tracebacks: per seed, the traceback text of a failure (for error.txt).
     """
 
@@ -69,6 +70,7 @@ class BatchState:
     carry_leaves: Optional[list] = None
     start_loss: Optional[np.ndarray] = None
     tracebacks: list = field(default_factory=list)
+    skipped: Optional[np.ndarray] = None
 
     @property
     def n_seeds(self) -> int:
@@ -215,6 +217,8 @@ def _iterative(ctx: Context, state: BatchState, si: int, st, it: Iterative, t_st
     if refresh is not None:
         k_start = np.asarray(carry.k)  # a checkpoint at an epoch's first step predates that epoch's refresh
         epoch = np.where(k_start > 0, (k_start - 1) // it.refresh_every, -1) if resuming else np.full(state.n_seeds, -1)
+    # steps computed per seed (a resumed stage counts from its checkpoint's schedule position, less what it skipped)
+    taken = np.asarray(carry.k) - (state.skipped if resuming and state.skipped is not None else 0)
     while pending(carry, it.total):
         if refresh is not None:  # a seed entering a new epoch gets its state refreshed (e.g. lr: auto)
             k_now = np.asarray(carry.k)
@@ -234,6 +238,9 @@ def _iterative(ctx: Context, state: BatchState, si: int, st, it: Iterative, t_st
             k_prev = np.maximum(np.asarray(carry.k) - 1, 0)
             m = measure(carry, k_prev)
         state.logger.log(state.step_offset + np.asarray(carry.k), name, lam_at(k_prev), m, np.asarray(info.grad_norm), new_only=True)
+        taken = taken + (np.asarray(carry.k) - np.asarray(before.k))
+        if it.epoch_done is not None:  # an epoch that has converged ends early: skip to the next one
+            carry = _skip_converged(it, carry, info)
         target = getattr(st, "target_loss", None)
         if target is not None:
             reached = (np.asarray(m["population_loss"]) <= target) & (np.asarray(carry.status) == RUNNING)
@@ -243,6 +250,7 @@ def _iterative(ctx: Context, state: BatchState, si: int, st, it: Iterative, t_st
             ctx.progress(name, si, k_max, it.total, float(np.asarray(m["population_loss"])[0]), float(lam_at(k_prev)[0]))
         if ctx.save and k_max - last_ckpt >= ctx.cfg.checkpoint_every and pending(carry, it.total):
             state.carry_leaves, state.start_loss = [np.asarray(x) for x in jax.tree.leaves(carry)], start
+            state.skipped = np.asarray(carry.k) - taken
             saved_params, state.params = state.params, carry.params
             ctx.save(state)
             state.params = saved_params
@@ -255,12 +263,27 @@ def _iterative(ctx: Context, state: BatchState, si: int, st, it: Iterative, t_st
     lrs = np.asarray(jax.vmap(it.lr_of)(carry.state)) if it.lr_of is not None else np.full(state.n_seeds, np.nan if it.lr is None else it.lr)
     seconds = time.perf_counter() - t_stage
     for b in range(state.n_seeds):
-        state.stage_logs[b].append(StageLog(st.kind, st.kind, si, int(steps[b]), float(start[b]), float(end[b]), seconds,
+        state.stage_logs[b].append(StageLog(st.kind, st.kind, si, int(taken[b]), float(start[b]), float(end[b]), seconds,
                                             lam_start=float(lam0[b]), lam_end=float(lam1[b]),
-                                            lr=None if np.isnan(lrs[b]) else float(lrs[b]), diverged=bool(diverged[b])))
+                                            lr=None if np.isnan(lrs[b]) else float(lrs[b]), diverged=bool(diverged[b]),
+                                            scheduled=int(steps[b]) if steps[b] != taken[b] else None))
     state.params = carry.params
     state.status = np.where(diverged, DIVERGED, state.status).astype(np.int32)
     state.step_offset = state.step_offset + steps
+    state.skipped = None
+
+
+def _skip_converged(it: Iterative, carry, info):
+    """Seeds whose current epoch has converged (`Iterative.epoch_done` on the chunk's last ‖∇‖) jump to
+    the next epoch boundary (at most the stage's total); the others are unchanged."""
+    k = np.asarray(carry.k)
+    L = it.epoch_length
+    done = np.asarray(jax.vmap(it.epoch_done)(info.grad_norm, jnp.asarray(np.maximum(k - 1, 0))))
+    done = done & (np.asarray(carry.status) == RUNNING) & (k % L != 0) & (k < it.total)
+    if not done.any():
+        return carry
+    nxt = np.minimum((k // L + 1) * L, it.total)
+    return carry._replace(k=jnp.asarray(np.where(done, nxt, k), carry.k.dtype))
 
 
 __all__ = ["BatchState", "Context", "Progress", "execute", "initial_state"]

@@ -97,6 +97,7 @@ def _saver(configs: list[RunConfig], run_dirs: list[Path], t0: float):
                 None if state.carry_leaves is None else [x[b] for x in state.carry_leaves],
                 state.logger.rows[b], [s.to_dict() for s in state.stage_logs[b]], time.perf_counter() - t0,
                 None if state.start_loss is None else float(state.start_loss[b]),
+                0 if state.skipped is None else int(state.skipped[b]),
             ))
 
     return save
@@ -130,7 +131,7 @@ def _resumed_state(configs: list[RunConfig], run_dirs: list[Path], problems: Pro
         logger=Logger(len(cks), t0 - first.elapsed, [c.rows for c in cks]),
         stage_logs=[[StageLog.from_dict(s) for s in c.stage_logs] for c in cks], messages=[None] * len(cks),
         carry_leaves=carry, start_loss=None if first.start_loss is None else np.asarray([c.start_loss for c in cks]),
-        tracebacks=[None] * len(cks),
+        tracebacks=[None] * len(cks), skipped=np.asarray([c.skipped for c in cks], np.int64),
     )
 
 

@@ -11,6 +11,10 @@ neuron of zero norm, where the 1-homogeneous kernel has no second derivative, co
 element 0). The step is capped at `LR_MAX` (flat objectives, e.g. a network at the origin) and
 re-estimated at the start of the stage and of every epoch; if the objective rises from one step to
 the next, the step is halved (backtracking) for the rest of that epoch.
+
+The estimate is rounded down to the grid 2^(j/8) (steps of 9%): λ_max from power iterations carries
+rounding noise at the last few digits (a vmapped batch of seeds and a single seed differ there), and
+a step that differs by an ulp would make a seed's trajectory depend on the company it is run in.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ SAFETY = 0.5
 LR_MAX = 10.0
 BACKTRACK = 0.5
 RISE_ULPS = 1000.0
+LR_GRID = 8  # the step is rounded down to a power of 2^(1/LR_GRID)
 
 
 def top_curvature(f, params, iters: int = POWER_ITERATIONS) -> jax.Array:
@@ -55,6 +60,7 @@ def curvature_lr(f, params, safety: float = SAFETY, lr_max: float = LR_MAX) -> j
     dtype = lam.dtype
     ok = jnp.isfinite(lam) & (lam > 0)
     lr = jnp.where(ok, 2.0 * safety / jnp.where(ok, lam, 1.0), lr_max)
+    lr = jnp.exp2(jnp.floor(LR_GRID * jnp.log2(lr) + 1e-6) / LR_GRID)  # round down to the grid (module docstring)
     return jnp.minimum(lr, jnp.asarray(lr_max, dtype)).astype(dtype)
 
 

@@ -3,8 +3,12 @@ r"""Stage 2.3, local convergence: GD on L_λ with an annealed weight decay (DESI
     λ_k = λ₀ · factor^k  during epoch k = 0, …, epochs − 1  (steps_per_epoch steps each),
     θ ← θ − lr · ∇L_λ(θ),   L_λ = L + (λ/2)(‖a‖² + ‖W‖²_F),
 
-with optional balancing (DESIGN §1.4) at each epoch boundary; an epoch whose gradient norm falls to
-tol·λ stops updating until the next epoch. The schedule is an optax piecewise-constant schedule.
+with optional balancing (DESIGN §1.4) at each epoch boundary. An epoch ends early when it has converged:
+‖∇L_λ‖ ≤ tol·λ at the end of a chunk of `log_every` steps (checked between chunks; the steps left in
+the epoch are skipped, and inside a chunk the parameters stop moving once the criterion holds). Since
+weight decay adds λ to every curvature of L_λ, ‖∇L_λ‖/λ bounds the distance to the epoch's minimiser
+where L_λ is locally convex (‖θ − θ*_λ‖ ≤ ‖∇L_λ(θ)‖/λ for a λ-strongly convex L_λ), so `tol` is a
+distance in parameter space.
 `lr: auto` (the default) takes the step from the curvature of L_λ at the start of every epoch, with
 backtracking inside the epoch (`featlearn.train.stepsize`).
 """
@@ -13,7 +17,6 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-import optax
 
 from featlearn.config.stages import AnnealWeightDecay
 from featlearn.model import balance
@@ -22,9 +25,15 @@ from featlearn.train.iterative import Iterative, StepInfo, tree_norm
 from featlearn.train.problem import Problem, Static, smooth_training_loss, training_loss
 
 
-def lambda_schedule(cfg: AnnealWeightDecay) -> optax.Schedule:
-    """step ↦ λ₀ · factor^(step // steps_per_epoch)."""
-    return optax.exponential_decay(cfg.lam0, cfg.steps_per_epoch, cfg.factor, staircase=True)
+def lambda_schedule(cfg: AnnealWeightDecay):
+    """step ↦ λ₀ · factor^(step // steps_per_epoch), in the default float dtype (float64 with x64 on;
+    optax's schedules compute in float32, which would round λ₀ = 1e-3 to 1.00000005e-3)."""
+    lam0, factor, spe = float(cfg.lam0), float(cfg.factor), int(cfg.steps_per_epoch)
+
+    def schedule(k):
+        return lam0 * jnp.power(factor, jnp.floor_divide(k, spe).astype(jnp.result_type(float)))
+
+    return schedule
 
 
 def build(static: Static, cfg: AnnealWeightDecay, index: int) -> Iterative:
@@ -67,7 +76,10 @@ def build(static: Static, cfg: AnnealWeightDecay, index: int) -> Iterative:
         new = jax.tree.map(lambda p, gi: p - jnp.where(move, lr, 0.0) * gi, params, g)
         return new, state, StepInfo(loss, gnorm)
 
+    early = {}
+    if cfg.tol > 0:
+        early = dict(epoch_done=lambda gnorm, k: gnorm <= cfg.tol * jnp.asarray(sched(k), gnorm.dtype), epoch_length=cfg.steps_per_epoch)
     if not auto:
-        return Iterative(total=total, init_state=init_state, step=step, lam=sched, lr=cfg.lr)
+        return Iterative(total=total, init_state=init_state, step=step, lam=sched, lr=cfg.lr, **early)
     return Iterative(total=total, init_state=init_state, step=step, lam=sched, refresh=refresh, refresh_every=cfg.steps_per_epoch,
-                     lr_of=lambda state: state.lr)
+                     lr_of=lambda state: state.lr, **early)
