@@ -138,3 +138,28 @@ def test_resume_removes_temp_files_of_a_killed_write(tmp_path):
     assert (run_dir / "checkpoint.npz").read_bytes() == b"kept"
     prepare_run_dir(cfg, tmp_path, resume=False)
     assert not (run_dir / "checkpoint.npz").exists()  # a fresh run does not resume an old checkpoint
+
+
+def test_a_sweep_on_a_full_disk_names_each_file_and_exits_1(tmp_path, monkeypatch, capsys):
+    from featlearn.cli.main import main
+    from featlearn.config.yaml_io import SHIPPED
+
+    real = os.replace
+
+    def full_for_metrics(src, dst, *a, **k):  # the disk fills up when the runs write their metrics
+        if str(dst).endswith("metrics.parquet"):
+            raise OSError(28, "No space left on device")
+        return real(src, dst, *a, **k)
+
+    monkeypatch.setattr(os, "replace", full_for_metrics)
+    sweep = tmp_path / "s.yaml"
+    base = (SHIPPED / "sweeps" / "small.yaml").read_text().replace("epochs: 2, steps_per_epoch: 200", "epochs: 1, steps_per_epoch: 20")
+    sweep.write_text(base.replace("seed: [0, 1]", "seed: [0]"))
+    monkeypatch.setattr("sys.argv", ["featlearn", "sweep", str(sweep), "--out", str(tmp_path / "out"), "--quiet"])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    out = capsys.readouterr()
+    assert exc.value.code == 1 and "Traceback" not in out.out + out.err
+    failed = [line for line in out.out.splitlines() if "failed:" in line]
+    assert len(failed) == 2 and all("No space left on device" in f and "metrics.parquet" in f for f in failed)
+    assert (tmp_path / "out" / "small" / "results.parquet").is_file()  # what could be written was
