@@ -12,7 +12,7 @@ from featlearn.config.yaml_io import SHIPPED
 from featlearn.gaussian import get_activation
 from featlearn.sweep import load_sweep, run_sweep
 
-pytestmark = pytest.mark.slow  # 40 runs of different shapes: about 20 minutes on 2 cores
+pytestmark = pytest.mark.slow  # 40 runs of different shapes: 25–30 minutes on 2 cores
 
 
 @pytest.fixture(scope="module")
