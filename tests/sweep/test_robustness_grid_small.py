@@ -1,4 +1,4 @@
-"""The robustness grid at CI size: seven of its points (every activation, both data modes, both dtypes,
+"""The robustness grid at CI size: five of its points (every activation, both data modes, both dtypes,
 random directions with m* > d, m* up to 6) on a short annealing schedule, through the sweep runner.
 Every point ends with status ok, the population points recover the teacher and the empirical points
 report their train and test loss. The full grid (40 points, the shipped schedule) is the slow test
@@ -13,7 +13,7 @@ import pytest
 from featlearn.config.yaml_io import SHIPPED
 from featlearn.sweep import load_sweep, run_sweep
 
-POINTS = [0, 2, 3, 11, 28, 31, 38]  # relu ×3 (one with m* = 6 > d = 5), relu_trim, abs ×2, erf
+POINTS = [2, 3, 11, 31, 38]  # relu ×2 (one with m* = 6 > d = 5), relu_trim, erf, abs
 
 
 @pytest.fixture(scope="module")
@@ -46,4 +46,4 @@ def test_population_points_recover(small_grid):
     df = small_grid
     pop = df[df["data.mode"] == "population"]
     cols = ["teacher.activation", "student.m", "teacher.d", "teacher.m_star", "dtype", "recovered", "far_mass", "max_angle_deg"]
-    assert len(pop) >= 3 and pop["recovered"].astype(bool).all(), pop[cols].to_string()
+    assert len(pop) >= 2 and pop["recovered"].astype(bool).all(), pop[cols].to_string()

@@ -12,6 +12,7 @@ SMALL = ["teacher.d=10", "teacher.m_star=2", "teacher.a_star=[1,-1]", "student.m
          "stages.2.epochs=4", "stages.2.steps_per_epoch=1000"]
 
 
+@pytest.mark.slow  # the same claim runs in CI as experiment E2 (tests/experiments/test_reproduce_small.py)
 def test_no_weight_decay_keeps_ten_times_more_far_mass():
     annealed = run(load_config(None, SMALL + ["stages.2.lr=1.0", "stages.2.tol=0"]))  # every step, the same step size
     plain = run(load_config(None, SMALL + ["stages.2.kind=gd", "stages.2.steps=4000", "stages.2.lr=1.0", "stages.2.lam=0"]))
@@ -22,6 +23,7 @@ def test_no_weight_decay_keeps_ten_times_more_far_mass():
     assert plain.summary["far_mass"] > 0.1
 
 
+@pytest.mark.slow  # in CI: the robustness grid's empirical points and test_robust_defaults' train/test losses
 def test_empirical_mode_trains_on_samples_and_reports_exact_population_loss():
     cfg = load_config(None, SMALL + ["data.mode=empirical", "data.n_train=4000", "stages.2.epochs=2"])
     r = run(cfg)
@@ -34,6 +36,7 @@ def test_empirical_mode_trains_on_samples_and_reports_exact_population_loss():
     assert r.summary["final_population_loss"] < r.summary["stages"][0]["end_loss"]
 
 
+@pytest.mark.slow  # in CI: tests/sweep/test_sweep_local.py::test_batched_seeds_equal_unbatched_runs and the conformance table
 def test_vmapped_seeds_equal_separate_runs():
     cfg = load_config(None, SMALL + ["stages.2.epochs=2", "stages.2.steps_per_epoch=300"])
     batched = run_seeds(cfg, [0, 3])
@@ -45,6 +48,7 @@ def test_vmapped_seeds_equal_separate_runs():
     assert not np.allclose(np.asarray(batched[0].params.W), np.asarray(batched[1].params.W))
 
 
+@pytest.mark.slow  # in CI: test_robust_defaults.py::test_head_and_step_recover_relu_and_abs and the robustness grid
 def test_linear_head_student_with_relu_fits_head_exactly():
     cfg = load_config(None, SMALL + ["teacher.activation=relu", "student.head=true"])
     r = run(cfg)
@@ -54,6 +58,7 @@ def test_linear_head_student_with_relu_fits_head_exactly():
     assert r.summary["final_population_loss"] < 1e-5
 
 
+@pytest.mark.slow  # the same claim runs in CI as experiment E8 (the NTK regime learns no features)
 def test_lazy_run_barely_moves_W_and_does_not_recover():
     r = run(load_config("lazy", ["stages.0.steps=600"]))
     s = r.summary
