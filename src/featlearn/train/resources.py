@@ -77,11 +77,6 @@ def estimate_seconds(cfg: RunConfig, n_seeds: int = 1) -> float:
 
 def check_fits(cfg: RunConfig, n_seeds: int = 1) -> None:
     """Refuse (`ConfigError`) a run whose estimated memory exceeds what is available; warn about a long one."""
-    seconds = estimate_seconds(cfg, n_seeds)
-    if seconds > LONG_RUN_SECONDS:
-        warn(f"long run: {scheduled_steps(cfg)} scheduled steps (student.m = {cfg.student.m}, teacher.d = {cfg.teacher.d}"
-             + (f", {n_seeds} seeds" if n_seeds > 1 else "") + f") take about {_duration(seconds)} at a nominal "
-             f"{NOMINAL_FLOPS / 1e9:g} GFLOP/s; the progress bar shows where it is")
     need, have = estimate_bytes(cfg, n_seeds), available_bytes()
     if need > have:
         raise ConfigError(
@@ -89,6 +84,11 @@ def check_fits(cfg: RunConfig, n_seeds: int = 1) -> None:
             + (f", data.n_train = {cfg.data.n_train}" if cfg.data.mode == "empirical" else "")
             + (f", {n_seeds} seeds" if n_seeds > 1 else "")
             + f"), this machine has {_gb(have)} available; make the problem smaller")
+    seconds = estimate_seconds(cfg, n_seeds)
+    if seconds > LONG_RUN_SECONDS:
+        warn(f"long run: {scheduled_steps(cfg)} scheduled steps (student.m = {cfg.student.m}, teacher.d = {cfg.teacher.d}"
+             + (f", {n_seeds} seeds" if n_seeds > 1 else "") + f") take about {_duration(seconds)} at a nominal "
+             f"{NOMINAL_FLOPS / 1e9:g} GFLOP/s; the progress bar shows where it is")
 
 
 def _duration(seconds: float) -> str:
