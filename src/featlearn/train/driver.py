@@ -240,7 +240,7 @@ def _iterative(ctx: Context, state: BatchState, si: int, st, it: Iterative, t_st
         state.logger.log(state.step_offset + np.asarray(carry.k), name, lam_at(k_prev), m, np.asarray(info.grad_norm), new_only=True)
         taken = taken + (np.asarray(carry.k) - np.asarray(before.k))
         if it.epoch_done is not None:  # an epoch that has converged ends early: skip to the next one
-            carry = _skip_converged(it, carry, info)
+            carry = _skip_converged(it, carry, np.asarray(info.grad_norm), lam_at(k_prev))
         target = getattr(st, "target_loss", None)
         if target is not None:
             reached = (np.asarray(m["population_loss"]) <= target) & (np.asarray(carry.status) == RUNNING)
@@ -273,13 +273,13 @@ def _iterative(ctx: Context, state: BatchState, si: int, st, it: Iterative, t_st
     state.skipped = None
 
 
-def _skip_converged(it: Iterative, carry, info):
-    """Seeds whose current epoch has converged (`Iterative.epoch_done` on the chunk's last ‖∇‖) jump to
-    the next epoch boundary (at most the stage's total); the others are unchanged."""
+def _skip_converged(it: Iterative, carry, grad_norm: np.ndarray, lam: np.ndarray):
+    """Seeds whose current epoch has converged (`Iterative.epoch_done` on the chunk's last ‖∇‖ and the
+    λ of that step, host arrays) jump to the next epoch boundary (at most the stage's total); the others
+    are unchanged."""
     k = np.asarray(carry.k)
     L = it.epoch_length
-    done = np.asarray(jax.vmap(it.epoch_done)(info.grad_norm, jnp.asarray(np.maximum(k - 1, 0))))
-    done = done & (np.asarray(carry.status) == RUNNING) & (k % L != 0) & (k < it.total)
+    done = np.asarray(it.epoch_done(grad_norm, lam)) & (np.asarray(carry.status) == RUNNING) & (k % L != 0) & (k < it.total)
     if not done.any():
         return carry
     nxt = np.minimum((k // L + 1) * L, it.total)

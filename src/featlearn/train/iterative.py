@@ -32,8 +32,8 @@ class Iterative(NamedTuple):
     refresh: Optional[Callable] = None  # refresh(params, state, k, problem) -> state, run between chunks
     refresh_every: int = 0  # ... when a seed enters a new block of this many steps (an epoch)
     lr_of: Optional[Callable] = None  # lr_of(state) -> the step size in use (automatic steps)
-    # epoch_done(grad_norm, k) -> bool: the epoch containing step k has converged (checked between
-    # chunks on the last step's ‖∇‖; the seed then skips to the next multiple of `epoch_length`)
+    # epoch_done(grad_norm, lam) -> bool per seed (numpy, on the host): the epoch has converged, judged
+    # between chunks on the last step's ‖∇‖ and λ; the seed then skips to the next multiple of `epoch_length`
     epoch_done: Optional[Callable] = None
     epoch_length: int = 0
 

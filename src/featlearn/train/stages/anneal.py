@@ -78,7 +78,7 @@ def build(static: Static, cfg: AnnealWeightDecay, index: int) -> Iterative:
 
     early = {}
     if cfg.tol > 0:
-        early = dict(epoch_done=lambda gnorm, k: gnorm <= cfg.tol * jnp.asarray(sched(k), gnorm.dtype), epoch_length=cfg.steps_per_epoch)
+        early = dict(epoch_done=lambda gnorm, lam: gnorm <= cfg.tol * lam, epoch_length=cfg.steps_per_epoch)
     if not auto:
         return Iterative(total=total, init_state=init_state, step=step, lam=sched, lr=cfg.lr, **early)
     return Iterative(total=total, init_state=init_state, step=step, lam=sched, refresh=refresh, refresh_every=cfg.steps_per_epoch,
