@@ -48,6 +48,16 @@ class Params(NamedTuple):
     def without_head(self) -> "Params":
         return Params(self.a, self.W)
 
+    def astype(self, dtype) -> "Params":
+        """The same parameters in another floating dtype (None fields stay None)."""
+        return jax.tree_util.tree_map(lambda x: jnp.asarray(x).astype(dtype), self)
+
+
+def widest_float():
+    """The widest floating dtype JAX offers now: float64 with x64 on, else float32. A float32 network
+    is evaluated in it where a run reports a number (its own loss, not float32 rounding)."""
+    return jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
+
 
 def features(X, W, activation) -> jax.Array:
     r"""The feature matrix Φ[i, j] = σ(w_j·x_i) (n, m) of the rows of X (n, d) and W (m, d)."""

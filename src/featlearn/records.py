@@ -97,6 +97,7 @@ class Summary(Mapping):
       test_loss: empirical loss on `data.n_test` fresh samples (empirical mode; else None).
       recovered, max_angle_deg, far_mass, per_teacher, recovery_error, effective_neurons: alignment
         with the teacher (DESIGN §1.7).
+      recovery_note: why the teacher is not recovered, one line (None when it is, or unknown).
       certificate_sup, certificate_lambda, certificate_support_gap: global-optimality check (§1.5).
       relative_weight_movement: ‖W − W₀‖_F / ‖W₀‖_F.
       critical_point: the critical-point record (§7.6) when computed, else None.
@@ -114,6 +115,7 @@ class Summary(Mapping):
     max_angle_deg: Optional[float] = None
     far_mass: Optional[float] = None
     per_teacher: list = field(default_factory=list)
+    recovery_note: Optional[str] = None
     certificate_sup: Optional[float] = None
     certificate_lambda: Optional[float] = None
     certificate_support_gap: Optional[float] = None
@@ -164,7 +166,7 @@ SUMMARY_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Summary
 # Summary fields that are one number (or boolean) per run: what a sweep report can plot.
 SCALAR_KEYS: tuple[str, ...] = tuple(
     f.name for f in dataclasses.fields(Summary)
-    if f.name not in ("status", "message", "per_teacher", "stages", "critical_point", "config_digest", "featlearn_version", "seed")
+    if f.name not in ("status", "message", "per_teacher", "recovery_note", "stages", "critical_point", "config_digest", "featlearn_version", "seed")
 )
 
 

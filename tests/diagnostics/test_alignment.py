@@ -159,3 +159,27 @@ def test_odd_activation_counts_antipodal_neurons_with_flipped_sign(teacher):
     al = alignment(bad, teacher, "erf")
     np.testing.assert_allclose(al.per_teacher_signed_mass, [1.0, 0.0, 0.5], atol=1e-14)
     assert not bool(al.recovered)
+
+
+def test_shortfall_names_each_reason(teacher):
+    """`Alignment.shortfall` says why a network is not recovered: a shrunk mass (the λ bias), a teacher
+    with no neuron, far mass, a neuron beyond δ; None when recovered."""
+    exact = split_network(teacher, [1.0, 2.0, 0.5], [[1.0], [1.0], [1.0]])
+    assert alignment(exact, teacher, "relu_trim").shortfall() is None
+    shrunk = split_network(teacher, [0.997, 2.0, 0.5], [[1.0], [1.0], [1.0]])
+    note = alignment(shrunk, teacher, "relu_trim").shortfall()
+    assert note.startswith("teacher 0: mass off by up to 3.0e-03 > 0.001") and "weight-decay bias" in note
+    grown = split_network(teacher, [1.003, 2.0, 0.5], [[1.0], [1.0], [1.0]])
+    assert "weight-decay bias" not in alignment(grown, teacher, "relu_trim").shortfall()
+    missing = split_network(teacher, [1.0, 2.0, 0.5], [[1.0], [1.0], []])
+    assert alignment(missing, teacher, "relu_trim").shortfall().startswith("teacher 2 has no neuron within 2°")
+    far = jnp.asarray(np.eye(6)[5])  # a neuron at 90° from every teacher, mass 0.01
+    extra = featlearn.Params(jnp.concatenate([exact.a, jnp.array([0.1])]), jnp.concatenate([exact.W, 0.1 * far[None]]))
+    assert alignment(extra, teacher, "relu_trim").shortfall().startswith("far mass 1.00e-02 > 0.001")
+    w0 = np.asarray(teacher.W[0])
+    t = np.eye(6)[5] - np.dot(np.eye(6)[5], w0) * w0
+    tilted = featlearn.Params(exact.a, exact.W.at[0].set(jnp.asarray(rotate(w0, t / np.linalg.norm(t), 1.5))))
+    note = alignment(tilted, teacher, "relu_trim", delta_deg=1.0).shortfall()
+    assert "teacher 0 has no neuron within 1°" in note and "far mass" in note
+    note = alignment(tilted, teacher, "relu_trim", delta_deg=2.0).shortfall()
+    assert note is None

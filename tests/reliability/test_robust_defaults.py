@@ -262,3 +262,20 @@ def test_long_runs_are_estimated_and_said_before_they_start():
     # the estimate follows the step cost: four times the matrix products, about four times the time
     wide = load_config(None, ["student.m=4096", "teacher.d=8000"])
     assert 3.5 < estimate_seconds(wide) / estimate_seconds(big) < 4.0
+
+
+def test_one_step_for_erf_lands_in_the_teacher_subspace_in_float32(dtype="float32"):
+    """erf under the head has information exponent 3: from the small symmetric init the step direction
+    is O(‖w‖²) beside O(1) terms the head cancels. In float32 that cancellation used to leave every row
+    in one spurious direction (subspace fraction ≈ 0.95, all rows near one teacher, two teachers never
+    found by the robustness grid's erf m=16 d=20 m*=6 point); the step is now taken in float64."""
+    import featlearn
+
+    r = featlearn.run({"teacher": {"d": 20, "m_star": 6, "activation": "erf"}, "student": {"m": 16}, "dtype": dtype,
+                       "stages": [{"kind": "one_step"}]})
+    W, T = np.asarray(r.params.W, np.float64), np.asarray(r.teacher.W, np.float64)
+    assert r.params.W.dtype == np.dtype(dtype)
+    frac = np.linalg.norm(W @ T.T, axis=1) / np.linalg.norm(W, axis=1)  # T has orthonormal rows
+    assert frac.min() > 0.999, frac
+    nearest = np.argmax(np.abs(W @ T.T), axis=1)
+    assert len(set(nearest.tolist())) >= 4, nearest  # the rows spread over the teachers

@@ -31,6 +31,8 @@ def run_cmd(
     if s.test_loss is not None:
         typer.echo(f"train loss: {_num(s.train_loss, '.3e')}   test loss: {_num(s.test_loss, '.3e')} (data.n_test fresh samples)")
     typer.echo(f"recovered: {s.recovered}  (max angle {_num(s.max_angle_deg, '.3f')}°, far mass {_num(s.far_mass, '.2e')})")
+    if s.recovery_note:
+        typer.echo(f"  not recovered: {s.recovery_note}")
     if s.certificate_sup is not None:
         typer.echo(f"certificate sup |η_λ|: {s.certificate_sup:.6f}")
     typer.echo(f"wall time: {_num(s.wall_seconds, '.1f')} s")

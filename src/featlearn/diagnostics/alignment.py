@@ -112,7 +112,44 @@ class Alignment(NamedTuple):
                 }
                 for i in range(int(np.shape(self.a_star)[0]))
             ],
+            "recovery_note": self.shortfall(),
         }
+
+    def shortfall(self) -> str | None:
+        """Why the teacher is not recovered, in one line (None when it is): teachers with no neuron
+        within δ, far mass above tol, neurons beyond δ, per-teacher masses off by more than tol (a mass
+        shrunk towards 0 is the weight-decay bias, which is ∝ λ: anneal further)."""
+        if bool(self.recovered):
+            return None
+        tol, delta = float(self.mass_tol), float(self.delta_deg)
+        a_star = np.asarray(self.a_star, np.float64)
+        M = np.asarray(self.per_teacher_signed_mass, np.float64)
+        count = np.asarray(self.per_teacher_count)
+        per_max = np.asarray(self.per_teacher_max_angle_deg, np.float64)
+        parts = []
+        empty = [i for i in range(a_star.shape[0]) if count[i] == 0]
+        if empty:
+            parts.append(f"teacher{'s' if len(empty) > 1 else ''} {_list(empty)} ha{'ve' if len(empty) > 1 else 's'} no neuron within {delta:g}°")
+        far = float(self.far_mass)
+        if not np.isfinite(far) or far > tol:
+            parts.append(f"far mass {far:.2e} > {tol:g} (neurons away from every teacher keep mass: train longer)")
+        wide = [i for i in range(a_star.shape[0]) if count[i] > 0 and not per_max[i] <= delta]
+        if wide:
+            parts.append(f"teacher {_list(wide)}: neurons up to {np.nanmax(per_max[wide]):.2f}° away (> {delta:g}°)")
+        off = [i for i in range(a_star.shape[0]) if count[i] > 0 and not abs(M[i] - a_star[i]) <= tol]
+        if off:
+            worst = max(off, key=lambda i: abs(M[i] - a_star[i]) if np.isfinite(M[i]) else np.inf)
+            shrunk = all(np.isfinite(M[i]) and abs(M[i]) < abs(a_star[i]) and M[i] * a_star[i] > 0 for i in off)
+            text = (f"teacher {_list(off)}: mass off by up to {abs(M[worst] - a_star[worst]):.1e} > {tol:g} "
+                    f"(teacher {worst}: {M[worst]:.5f} for a* = {a_star[worst]:g})")
+            if shrunk:
+                text += "; shrunk towards 0, the weight-decay bias ∝ λ: anneal to a smaller λ (more epochs)"
+            parts.append(text)
+        return "; ".join(parts) or "not recovered"
+
+
+def _list(ix) -> str:
+    return ", ".join(str(i) for i in ix)
 
 
 def subspace_fraction(W, W_star) -> jax.Array:

@@ -22,8 +22,8 @@ import pandas as pd
 
 from featlearn.config import ConfigError, RunConfig, digest, final_weight_decay, validate
 from featlearn.diagnostics import Diagnostics, diagnose
-from featlearn.model import Params
-from featlearn.objective import empirical_loss, optimal_head
+from featlearn.model import Params, widest_float
+from featlearn.objective import empirical_loss, optimal_head, population_loss
 from featlearn.records import RunStatus, StageLog, Summary
 from featlearn.train import checkpoint as ckpt
 from featlearn.train.driver import BatchState, Context, Progress, execute, initial_state
@@ -144,7 +144,8 @@ def _finish(cfg: RunConfig, static: Static, problems: Problem, state: BatchState
     p, pr = _take(state.params, b), _take(problems, b)
     if static.head and static.mode == "population":
         p = optimal_head(p, pr.teacher, static.activation)
-    loss = float(model_loss(p, pr, static))
+    # the float32 network's own exact loss: evaluated in float64 when x64 is on (no float32 rounding floor)
+    loss = float(population_loss(p.astype(widest_float()), pr.teacher.astype(widest_float()), static.activation))
     train_loss = test_loss = None
     if static.mode == "empirical":
         train_loss = float(empirical_loss(p, pr.X, pr.y, static.activation))

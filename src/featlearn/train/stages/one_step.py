@@ -6,6 +6,12 @@ then every row is normalised to unit norm. From the symmetric initialisation f_�
 The linear head, if any, is fitted first (so the step sees only the degree ≥ 2 part of f*).
 Population mode uses the exact gradient; empirical mode n₁ = `n` fresh samples (or, when `n` is not
 given, the training set).
+
+A float32 population step is computed in float64 when JAX has x64 on (one gradient, negligible cost):
+at a small initialisation the step direction is the degree ≥ 2 part of the gradient, of size
+O(‖w‖^{k*−1}) beside terms of size O(1) that the head cancels. In float32 that cancellation leaves
+rounding noise of the same size as the signal when k* ≥ 3 (erf under the head: the rows then share one
+spurious direction instead of spreading over the teacher subspace).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import jax.numpy as jnp
 from featlearn.config.stages import OneStep
 from featlearn.data import sample_data
 from featlearn.gaussian.kernels import unit_rows
-from featlearn.model import Params, forward
+from featlearn.model import Params, forward, widest_float
 from featlearn.objective import empirical_loss, optimal_head, population_loss
 from featlearn.train.iterative import OneShot
 from featlearn.train.problem import Problem, Static
@@ -34,9 +40,12 @@ def one_step(params: Params, key, problem: Problem, static: Static, cfg: OneStep
     """Apply the one-step update; returns (params, log dict)."""
     act = static.activation
     if static.mode == "population":
+        dtype, wide = params.W.dtype, widest_float()
+        p64, t64 = params.astype(wide), problem.teacher.astype(wide)
         if static.head:
-            params = optimal_head(params, problem.teacher, act)
-        g = jax.grad(lambda p: population_loss(p, problem.teacher, act))(params)
+            p64 = optimal_head(p64, t64, act)
+        g = jax.grad(lambda p: population_loss(p, t64, act))(p64).astype(dtype)
+        params = p64.astype(dtype)
     else:
         if cfg.n is not None:  # n₁ fresh samples
             X, y = sample_data(problem.teacher, act, cfg.n, key, static.noise_std)
