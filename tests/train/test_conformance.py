@@ -22,9 +22,10 @@ SETTINGS = {
 MINIMISES = {"one_step": False}
 INIT = {"one_step": {"kind": "symmetric"}, "fit_second_layer": {"kind": "near_teacher", "angle_deg": 5.0}}
 TOL = {"float64": 1e-10, "float32": 2e-4}
-# float32 normal equations of the empirical ridge (condition ~1e4 here) amplify the batched/unbatched
-# rounding differences to ~1e-3: a float32 property of that solve, not of batching.
-TOL_F32_SOLVE = {"fit_second_layer": 2e-3}
+# fit_second_layer solves a float32 network's ridge in float64 (its Gram matrix has a condition number
+# near 1/λ₂): batched and single solves then agree to float32 rounding, like every other stage. (A
+# float32 solve gave 1e-3 to 3e-3 differences, depending on the JAX version.)
+TOL_F32_SOLVE: dict = {}
 
 CASES = [(kind, mode, dtype) for kind in STAGES.kinds() for mode in STAGES[kind].modes for dtype in ("float64", "float32")]
 
