@@ -90,4 +90,33 @@ def rebuild_report(directory: str | Path) -> Path:
     return directory / "report.html"
 
 
-__all__ = ["rebuild_report", "reproduce", "run", "run_seeds", "run_sweep"]
+def animate(run_dir: str | Path, out: str | Path | None = None, *, fps: float = 8.0) -> tuple[Path, int]:
+    """Film a run directory's trajectory (`featlearn.report.animation`): to `out` (.gif, or .mp4 with
+    ffmpeg), by default `<run_dir>/figures/trajectory.gif`, which the run's report.html then embeds.
+    Returns (path, number of frames)."""
+    from featlearn.config import ConfigError
+    from featlearn.report.animation import write_animation
+    from featlearn.report.run_report import render_run_report
+    from featlearn.io import atomic_write_text
+
+    run_dir = Path(run_dir)
+    default = out is None
+    path = run_dir / "figures" / "trajectory.gif" if default else Path(out)
+    if path.suffix.lower() not in (".gif", ".mp4"):
+        raise ConfigError(f"--out: {path} must end in .gif or .mp4")
+    result = load_run(run_dir)
+    if result.trajectory is None:
+        raise ConfigError(f"RUN: {run_dir} has no trajectory.npz (set metrics.trajectory_every > 0, e.g. --set metrics.trajectory_every=200, and run again)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cfg = result.config
+    try:
+        n = write_animation(path, result.trajectory, result.teacher, result.metrics, cfg.teacher.activation, cfg.student.head,
+                            title=cfg.name, fps=fps)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if default and (run_dir / "report.html").is_file():
+        atomic_write_text(run_dir / "report.html", render_run_report(run_dir, result))
+    return path, n
+
+
+__all__ = ["animate", "rebuild_report", "reproduce", "run", "run_seeds", "run_sweep"]

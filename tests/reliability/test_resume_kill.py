@@ -70,3 +70,8 @@ def test_kill_then_resume_equals_uninterrupted(tmp_path, reference_run):
     m_got = pd.read_parquet(run_dir / "metrics.parquet").drop(columns="wall_seconds")
     pd.testing.assert_frame_equal(m_got, m_ref, check_exact=True)
     assert (run_dir / "config.yaml").read_text() == (reference_run / "config.yaml").read_text()
+    # the trajectory survives the kill: its snapshots so far travel in the checkpoint
+    t_ref, t_got = load_npz(reference_run / "trajectory.npz"), load_npz(run_dir / "trajectory.npz")
+    assert sorted(t_ref) == sorted(t_got) and len(t_ref["step"]) > 5
+    for k in t_ref:
+        np.testing.assert_array_equal(t_got[k], t_ref[k], err_msg=k)

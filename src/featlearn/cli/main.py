@@ -16,7 +16,7 @@ import click
 import typer
 
 from featlearn._version import __version__
-from featlearn.cli import bench, report, reproduce, run, sweep
+from featlearn.cli import animate, bench, report, reproduce, run, sweep
 from featlearn.config import ConfigError
 from featlearn.config.errors import ConfigWarning
 
@@ -45,7 +45,7 @@ def _root(
 
 
 COMMANDS = {"run": run.run_cmd, "reproduce": reproduce.reproduce_cmd, "sweep": sweep.sweep_cmd, "report": report.report_cmd,
-            "bench": bench.bench_cmd}
+            "bench": bench.bench_cmd, "animate": animate.animate_cmd}
 for _name, _fn in COMMANDS.items():
     app.command(_name)(_fn)
 

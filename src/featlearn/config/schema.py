@@ -187,10 +187,15 @@ def _with_balance(stage, homogeneous: bool):
 
 
 class MetricsConfig(Strict):
-    """Thresholds of the alignment metrics (DESIGN §1.7)."""
+    """Thresholds of the alignment metrics (DESIGN §1.7) and the trajectory record.
+
+    `trajectory_every`: store (a, W) in trajectory.npz at logged steps at least this many steps apart
+    (0: off); at most `featlearn.train.trajectory.MAX_SNAPSHOTS` snapshots and 64 MiB are kept (beyond,
+    every other snapshot is dropped and the spacing doubles)."""
 
     delta_deg: PosFloat = 2.0
     mass_tol: PosFloat = 1e-3
+    trajectory_every: NonNegInt = 200
 
 
 class RunConfig(Strict):

@@ -19,7 +19,9 @@ pre{background:#f7f7f7;padding:.8rem;overflow:auto;font-size:.8rem}
 
 
 def png_data_uri(path: Path) -> str:
-    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode()
+    """The image file as a data: URI (PNG or GIF, from the suffix)."""
+    kind = "gif" if Path(path).suffix.lower() == ".gif" else "png"
+    return f"data:image/{kind};base64," + base64.b64encode(Path(path).read_bytes()).decode()
 
 
 def table(rows: Iterable[Mapping], columns: Optional[list] = None) -> str:
@@ -49,20 +51,35 @@ def _fmt(v) -> str:
     return "" if v is None else str(v)
 
 
-def figures(figdir: Path, captions: Mapping[str, str] | None = None) -> str:
+def figures(figdir: Path, captions: Mapping[str, str] | None = None, order: Iterable[str] = ()) -> str:
+    """The PNG and GIF figures of a folder, inlined, those named in `order` first (in that order), then
+    the rest by name; each with its caption and an anchor `fig-<name>`."""
     captions = captions or {}
+    rank = {name: i for i, name in enumerate(order)}
+    files = sorted([*Path(figdir).glob("*.png"), *Path(figdir).glob("*.gif")], key=lambda p: (rank.get(p.stem, len(rank)), p.stem))
     parts = []
-    for png in sorted(Path(figdir).glob("*.png")):
-        cap = html.escape(captions.get(png.stem, png.stem.replace("_", " ")))
-        parts.append(f'<figure><img src="{png_data_uri(png)}" alt="{cap}"><figcaption>{cap}</figcaption></figure>')
+    for img in files:
+        cap = html.escape(captions.get(img.stem, img.stem.replace("_", " ")))
+        parts.append(f'<figure id="fig-{html.escape(img.stem)}"><img src="{png_data_uri(img)}" alt="{cap}"><figcaption>{cap}</figcaption></figure>')
     return "\n".join(parts) or "<p>(no figures)</p>"
 
 
-def page(title: str, sections: list[tuple[str, str]]) -> str:
-    """A whole HTML page from (heading, inner-HTML) sections."""
-    body = "\n".join(f"<h2>{html.escape(h)}</h2>\n{inner}" for h, inner in sections)
+def anchor(heading: str) -> str:
+    return "sec-" + "".join(ch if ch.isalnum() else "-" for ch in heading.lower()).strip("-")
+
+
+def page(title: str, sections: list[tuple[str, str]], contents: bool = True) -> str:
+    """A whole HTML page from (heading, inner-HTML) sections, with a contents list linking to each."""
+    body = "\n".join(f"<h2 id=\"{anchor(h)}\">{html.escape(h)}</h2>\n{inner}" for h, inner in sections)
+    toc = ""
+    if contents and len(sections) > 1:
+        toc = "<nav><p>Contents: " + " · ".join(f'<a href="#{anchor(h)}">{html.escape(h)}</a>' for h, _ in sections) + "</p></nav>\n"
     return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
-            f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>\n{body}\n</body></html>\n")
+            f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>\n{toc}{body}\n</body></html>\n")
+
+
+def link(href: str, text: str) -> str:
+    return f'<a href="{html.escape(href, quote=True)}">{html.escape(text)}</a>'
 
 
 def pre(text: str) -> str:

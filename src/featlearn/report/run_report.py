@@ -11,8 +11,11 @@ from featlearn.report import html, run_plots
 
 SUMMARY_FIELDS = tuple(k for k in SUMMARY_KEYS if k not in ("per_teacher", "stages", "critical_point"))
 
+# reading order: the loss first, then how the neurons got there, then the final network's checks
+ORDER = ("loss_lambda", "far_mass", "per_teacher_mass", "trajectory", "alignment", "teacher_plane", "certificate", "hessian", "descent_2d")
 CAPTIONS = {
     "loss_lambda": "Exact population loss (solid), training objective L_λ (dashed) and weight decay λ (red) against the step; dotted lines mark the stages.",
+    "trajectory": "The neurons moving (trajectory.npz, one frame per snapshot): directions on teacher planes, area ∝ mass on one scale for the whole film, colour = sign of a_j; right, the loss with the frame's step marked.",
     "far_mass": "Mass of the neurons farther than δ from every teacher; dashed: the recovery tolerance.",
     "per_teacher_mass": "Signed mass of the neurons near each teacher; dashed: the teacher's a*_i.",
 }
@@ -45,10 +48,16 @@ def render_run_report(run_dir: Path, result) -> str:
         ("Summary", html.table([{"field": k, "value": v} for k, v in top.items()])),
         ("Teachers", html.table(s.get("per_teacher", []))),
         ("Stages", html.table(s.get("stages", []), ["name", "steps", "start_loss", "end_loss", "lr", "lam_start", "lam_end", "seconds"])),
-        ("Figures", html.figures(Path(run_dir) / "figures", _captions())),
+        ("Figures", html.figures(Path(run_dir) / "figures", _captions(), ORDER) + _film_hint(run_dir, result)),
         ("Config", html.pre(config_yaml(result.config))),
     ]
     return html.page(f"featlearn run {Path(run_dir).name}", sections)
+
+
+def _film_hint(run_dir: Path, result) -> str:
+    if getattr(result, "trajectory", None) is not None and not (Path(run_dir) / "figures" / "trajectory.gif").is_file():
+        return html.pre(f"This run recorded a trajectory ({len(result.trajectory)} snapshots): `featlearn animate {run_dir}` films it and adds the film here.")
+    return ""
 
 
 def write_run_report(run_dir: Path, result) -> None:

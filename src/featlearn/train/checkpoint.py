@@ -2,7 +2,7 @@
 
 Arrays: the config digest, the stage index, the seed's status, its step offset, the parameters (a, W,
 and c, v if any), the leaves of the in-progress stage's loop carry (`carry_0`, …), the logged rows and
-stage records (as JSON text) and the elapsed wall time. A batch of seeds writes one file per seed (in
+stage records (as JSON text), the trajectory snapshots so far (`traj_*`) and the elapsed wall time. A batch of seeds writes one file per seed (in
 each seed's run directory); `--resume` stacks them again.
 """
 
@@ -36,6 +36,7 @@ class Checkpoint(NamedTuple):
     elapsed: float
     start_loss: Optional[float] = None  # loss at the start of stage `stage_index` (mid-stage only)
     skipped: int = 0  # schedule steps of stage `stage_index` skipped by converged epochs (mid-stage only)
+    trajectory: Optional[dict] = None  # the seed's trajectory snapshots so far (`Trajectory.to_arrays`)
 
 
 def save(run_dir: Path, c: Checkpoint) -> None:
@@ -53,6 +54,8 @@ def save(run_dir: Path, c: Checkpoint) -> None:
         arrays["start_loss"] = np.asarray(c.start_loss)
     if c.skipped:
         arrays["skipped"] = np.asarray(c.skipped)
+    for k, v in (c.trajectory or {}).items():
+        arrays[f"traj_{k}"] = np.asarray(v)
     for i, leaf in enumerate(c.carry_leaves or []):
         arrays[f"carry_{i}"] = np.asarray(leaf)
     atomic_save_npz(Path(run_dir) / NAME, arrays)
@@ -94,6 +97,7 @@ def load(run_dir: Path, digest: str, n_stages: int) -> Optional[Checkpoint]:
         elapsed=float(z["elapsed"]),
         start_loss=float(z["start_loss"]) if "start_loss" in z else None,
         skipped=int(z["skipped"]) if "skipped" in z else 0,
+        trajectory={k[5:]: z[k] for k in z if k.startswith("traj_")} or None,
     )
 
 

@@ -24,6 +24,7 @@ from featlearn.records import StageLog
 from featlearn.train.init import initialise
 from featlearn.train.iterative import Iterative, OneShot, tree_all_finite
 from featlearn.train.logger import Logger
+from featlearn.train.trajectory import Recorder
 from featlearn.train.loop import DIVERGED, DONE, FAILED, RUNNING, init_carry, make_chunk, pending, seed_block
 from featlearn.train.metrics import metrics_fn
 from featlearn.train.problem import INIT, STAGE0, Problem, Static, model_loss
@@ -109,10 +110,11 @@ def initial_state(ctx: Context) -> BatchState:
     B = int(ctx.problems.key.shape[0])
     keys = jax.vmap(lambda k: jax.random.fold_in(k, INIT))(ctx.problems.key)
     params = jax.vmap(lambda p, k: initialise(ctx.cfg.init, p, ctx.static, k))(ctx.problems, keys)
-    state = BatchState(0, params, params, np.zeros(B, np.int32), np.zeros(B, np.int64), Logger(B, ctx.t0),
+    state = BatchState(0, params, params, np.zeros(B, np.int32), np.zeros(B, np.int64),
+                       Logger(B, ctx.t0, recorder=Recorder(B, ctx.cfg.metrics.trajectory_every)),
                        [[] for _ in range(B)], [None] * B, tracebacks=[None] * B)
     zeros = jnp.zeros(B, params.a.dtype)
-    state.logger.log(0, "init", 0.0, ctx.metrics()(params, zeros, ctx.problems, zeros), np.zeros(B))
+    state.logger.log(0, "init", 0.0, ctx.metrics()(params, zeros, ctx.problems, zeros), np.zeros(B), params=params)
     return state
 
 
@@ -173,7 +175,7 @@ def _one_shot(ctx: Context, state: BatchState, si: int, st, built: OneShot, t_st
     state.status = np.where(diverged, DIVERGED, state.status).astype(np.int32)
     zeros = jnp.zeros(B, state.params.a.dtype)
     m = ctx.metrics()(state.params, zeros, ctx.problems, zeros)
-    state.logger.log(state.step_offset + 1, f"{si}:{st.kind}", 0.0, m, np.asarray(info.get("grad_norm", zeros)))
+    state.logger.log(state.step_offset + 1, f"{si}:{st.kind}", 0.0, m, np.asarray(info.get("grad_norm", zeros)), params=state.params)
     end = np.asarray(m["population_loss"])
     below = np.asarray(info["below_threshold"]) if "below_threshold" in info else None
     seconds = time.perf_counter() - t_stage
@@ -208,7 +210,7 @@ def _iterative(ctx: Context, state: BatchState, si: int, st, it: Iterative, t_st
     m0 = measure(carry, k0)
     start_obj = np.asarray(m0["reg_loss"])  # L_λ where the stage (or the resumed chunk) starts
     if not resuming:  # the stage's starting point, so the stage boundary shows in the logs
-        state.logger.log(state.step_offset + k0, name, lam_at(k0), m0, np.full(k0.shape, np.nan))
+        state.logger.log(state.step_offset + k0, name, lam_at(k0), m0, np.full(k0.shape, np.nan), params=carry.params)
     last_ckpt = int(np.max(np.asarray(carry.k)))
     refresh = jax.jit(jax.vmap(it.refresh)) if it.refresh is not None else None
     # the block (epoch) each seed's refreshable state belongs to: none yet at the stage start (so the
@@ -237,7 +239,8 @@ def _iterative(ctx: Context, state: BatchState, si: int, st, it: Iterative, t_st
             carry = _select_seeds(keep, carry, before)._replace(status=jnp.where(keep, carry.status, DIVERGED))
             k_prev = np.maximum(np.asarray(carry.k) - 1, 0)
             m = measure(carry, k_prev)
-        state.logger.log(state.step_offset + np.asarray(carry.k), name, lam_at(k_prev), m, np.asarray(info.grad_norm), new_only=True)
+        state.logger.log(state.step_offset + np.asarray(carry.k), name, lam_at(k_prev), m, np.asarray(info.grad_norm), new_only=True,
+                         params=carry.params)
         taken = taken + (np.asarray(carry.k) - np.asarray(before.k))
         if it.epoch_done is not None:  # an epoch that has converged ends early: skip to the next one
             carry = _skip_converged(it, carry, np.asarray(info.grad_norm), lam_at(k_prev))
@@ -268,6 +271,7 @@ def _iterative(ctx: Context, state: BatchState, si: int, st, it: Iterative, t_st
                                             lr=None if np.isnan(lrs[b]) else float(lrs[b]), diverged=bool(diverged[b]),
                                             scheduled=int(steps[b]) if steps[b] != taken[b] else None))
     state.params = carry.params
+    state.logger.snapshot(state.step_offset + steps, name, lam1, carry.params, force=True)  # each stage's end point
     state.status = np.where(diverged, DIVERGED, state.status).astype(np.int32)
     state.step_offset = state.step_offset + steps
     state.skipped = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field as _field
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -28,6 +28,7 @@ from featlearn.records import RunStatus, StageLog, Summary
 from featlearn.train import checkpoint as ckpt
 from featlearn.train.driver import BatchState, Context, Progress, execute, initial_state
 from featlearn.train.logger import Logger
+from featlearn.train.trajectory import Recorder, Trajectory
 from featlearn.train.loop import DIVERGED, FAILED
 from featlearn.train.resources import check_fits
 from featlearn.train.problem import CERTIFICATE, Problem, Static, build_problem, model_loss, stack_problems, test_data
@@ -50,6 +51,8 @@ class RunResult:
       init: the initial parameters.
       diagnostics: the `Diagnostics` of the final network (None for a run loaded from disk).
       traceback: the traceback text of a failed run (error.txt), else None.
+      trajectory: the `Trajectory` (snapshots of a, W; trajectory.npz) when `metrics.trajectory_every` > 0.
+      figures: name → path of the run's figures (a loaded run directory; else empty).
     """
 
     config: RunConfig
@@ -61,6 +64,8 @@ class RunResult:
     init: Optional[Params] = None
     diagnostics: Optional[Diagnostics] = None
     traceback: Optional[str] = None
+    trajectory: Optional[Trajectory] = None
+    figures: dict = _field(default_factory=dict)
 
 
 _TEACHER_KEYS = ("d:", "m_star:", "a_star:", "directions:", "min_angle_deg:")  # make_teacher's messages name these
@@ -98,6 +103,7 @@ def _saver(configs: list[RunConfig], run_dirs: list[Path], t0: float):
                 state.logger.rows[b], [s.to_dict() for s in state.stage_logs[b]], time.perf_counter() - t0,
                 None if state.start_loss is None else float(state.start_loss[b]),
                 0 if state.skipped is None else int(state.skipped[b]),
+                _traj_arrays(state.logger.recorder.trajectory(b)),
             ))
 
     return save
@@ -128,11 +134,26 @@ def _resumed_state(configs: list[RunConfig], run_dirs: list[Path], problems: Pro
     return BatchState(
         stage_index=first.stage_index, params=params, init=jax.tree.map(lambda x: x.astype(dtype), init),
         status=np.asarray([c.status for c in cks], np.int32), step_offset=np.asarray([c.step_offset for c in cks], np.int64),
-        logger=Logger(len(cks), t0 - first.elapsed, [c.rows for c in cks]),
+        logger=Logger(len(cks), t0 - first.elapsed, [c.rows for c in cks], recorder=_resumed_recorder(configs[0], cks)),
         stage_logs=[[StageLog.from_dict(s) for s in c.stage_logs] for c in cks], messages=[None] * len(cks),
         carry_leaves=carry, start_loss=None if first.start_loss is None else np.asarray([c.start_loss for c in cks]),
         tracebacks=[None] * len(cks), skipped=np.asarray([c.skipped for c in cks], np.int64),
     )
+
+
+def _traj_arrays(traj: Optional[Trajectory]) -> Optional[dict]:
+    return None if traj is None else traj.to_arrays()
+
+
+def _resumed_recorder(cfg: RunConfig, cks) -> Recorder:
+    """The trajectory recorder of resumed seeds, holding their checkpoints' snapshots."""
+    rec = Recorder(len(cks), cfg.metrics.trajectory_every)
+    for b, c in enumerate(cks):
+        if c.trajectory and rec.on:
+            t = Trajectory.from_arrays(c.trajectory)
+            rec.snaps[b] = [(int(t.step[i]), str(t.stage[i]), float(t.lam[i]), t.a[i], t.W[i]) for i in range(len(t))]
+            rec.spacing[b] = t.every
+    return rec
 
 
 def _status(code: int) -> RunStatus:
@@ -157,7 +178,7 @@ def _finish(cfg: RunConfig, static: Static, problems: Problem, state: BatchState
                             stage_logs=state.stage_logs[b], wall=time.perf_counter() - t0, W=p.W, W0=_take(state.init, b).W,
                             train_loss=train_loss, test_loss=test_loss)
     return RunResult(cfg, summary, p, pr.teacher, state.logger.frame(b), init=_take(state.init, b), diagnostics=diag,
-                     traceback=state.tracebacks[b] if state.tracebacks else None)
+                     traceback=state.tracebacks[b] if state.tracebacks else None, trajectory=state.logger.recorder.trajectory(b))
 
 
 def run_seeds(config, seeds: Sequence[int], *, out: str | Path | None = None, resume: bool = False,

@@ -19,10 +19,12 @@ from featlearn.io import advisory_lock, atomic_save_npz, atomic_write_json, atom
 from featlearn.model import Params
 from featlearn.records import Summary
 from featlearn.train import checkpoint
+from featlearn.train.trajectory import Trajectory
 
 # Called with (run_dir, RunResult) after the data files are written: draws figures and report.html.
 Writer = Callable[[Path, "object"], None]
 FILES = ("config.yaml", "summary.json", "metrics.parquet", "final.npz")
+TRAJECTORY = "trajectory.npz"  # when metrics.trajectory_every > 0 (featlearn.train.trajectory)
 
 
 LOCK = ".lock"
@@ -88,6 +90,9 @@ def write_run_dir(run_dir: Path, result, writer: Optional[Writer] = None) -> Non
     run_dir = Path(run_dir)
     atomic_write_parquet(run_dir / "metrics.parquet", result.metrics)
     atomic_save_npz(run_dir / "final.npz", final_arrays(result))
+    traj = getattr(result, "trajectory", None)
+    if traj is not None:
+        atomic_save_npz(run_dir / TRAJECTORY, traj.to_arrays())
     if result.traceback:
         atomic_write_text(run_dir / "error.txt", result.traceback)
     atomic_write_json(run_dir / "summary.json", result.summary.to_dict())
@@ -140,7 +145,17 @@ def load_run(run_dir) -> "object":
     init = None
     if (run_dir / "init.npz").is_file():
         init = _params(load_npz(run_dir / "init.npz"))
-    return RunResult(cfg, summary, params, teacher, metrics, out_dir=run_dir, init=init)
+    traj = None
+    if (run_dir / TRAJECTORY).is_file():
+        try:
+            traj = Trajectory.from_arrays(load_npz(run_dir / TRAJECTORY))
+        except (OSError, ValueError, KeyError, EOFError) as exc:
+            raise ConfigError(f"DIR: {run_dir / TRAJECTORY} cannot be read ({type(exc).__name__})") from None
+        if traj.W.ndim != 3 or traj.W.shape[1:] != (m, d) or traj.a.shape != traj.W.shape[:2] or traj.step.shape != traj.W.shape[:1]:
+            raise ConfigError(f"DIR: {run_dir / TRAJECTORY} has W of shape {traj.W.shape}; config.yaml says m = {m}, d = {d}")
+    figdir = run_dir / "figures"
+    figures = {p.stem: p for p in sorted(figdir.iterdir()) if p.suffix in (".png", ".gif", ".svg")} if figdir.is_dir() else {}
+    return RunResult(cfg, summary, params, teacher, metrics, out_dir=run_dir, init=init, trajectory=traj, figures=figures)
 
 
 __all__ = ["FILES", "LOCK", "Writer", "final_arrays", "load_run", "locked_run_dir", "params_arrays", "prepare_run_dir", "write_run_dir"]
