@@ -36,6 +36,25 @@ from featlearn.diagnostics import (  # noqa: E402
 from featlearn.train import RunResult, load_run  # noqa: E402
 from featlearn.workflows import run, run_seeds  # noqa: E402
 
+
+def __getattr__(name: str):
+    """`featlearn.plot`, `load_sweep` and `load_experiment` are imported on first use (matplotlib, the
+    sweep and experiment packages stay out of `import featlearn`)."""
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module("featlearn.plot")
+    if name == "load_sweep":
+        from featlearn.sweep.sweep import load_sweep_dir
+
+        return load_sweep_dir
+    if name == "load_experiment":
+        from featlearn.experiments.base import load_experiment
+
+        return load_experiment
+    raise AttributeError(f"module 'featlearn' has no attribute {name!r}")
+
+
 __all__ = [
     "Params",
     "RunConfig",
@@ -51,11 +70,14 @@ __all__ = [
     "empirical_loss",
     "forward",
     "kernel",
+    "load_experiment",
     "load_run",
+    "load_sweep",
     "load_config",
     "make_teacher",
     "mass",
     "optimal_head",
+    "plot",
     "population_loss",
     "regularised_empirical_loss",
     "regularised_population_loss",

@@ -13,12 +13,27 @@ from typing import Optional, Sequence
 from featlearn.train import RunResult, load_run
 from featlearn.train import run as _train_run
 from featlearn.train import run_seeds as _train_run_seeds
+from featlearn.progress import run_callback, sweep_callback
 from featlearn.report.run_report import write_run_report
+
+
+def _as_config(config):
+    """A path (str or Path) or a shipped config's name is read as YAML; anything else goes on as it is
+    (a `RunConfig`, a mapping, or None for the built-in default)."""
+    if isinstance(config, (str, Path)):
+        from featlearn.config import load_config
+
+        return load_config(config)
+    return config
 
 
 def run(config=None, *, out: str | Path | None = None, resume: bool = False, progress=None, debug: bool = False) -> RunResult:
     """Run one config; with `out`, write the run directory `out/<name>-<digest[:10]>` with its figures
     and report.html. See `featlearn.train.run` for the arguments.
+
+    `config`: a `RunConfig`, a mapping, a YAML path, a shipped config's name ("default", "lazy", ...) or
+    None (the built-in default). `progress`: None shows a bar in a terminal or notebook, False none,
+    True always, a callable receives (stage, index, step, total, loss, λ) (`featlearn.progress`).
 
     Example:
       >>> import featlearn
@@ -27,15 +42,19 @@ def run(config=None, *, out: str | Path | None = None, resume: bool = False, pro
       >>> r.summary.status, len(r.summary.stages)
       ('ok', 2)
     """
-    return _train_run(config, out=out, resume=resume, progress=progress, writer=write_run_report if out is not None else None, debug=debug)
+    cfg = _as_config(config)
+    with run_callback(progress) as cb:
+        return _train_run(cfg, out=out, resume=resume, progress=cb, writer=write_run_report if out is not None else None, debug=debug)
 
 
 def run_seeds(config, seeds: Sequence[int], *, out: str | Path | None = None, resume: bool = False, progress=None,
               debug: bool = False) -> list[RunResult]:
     """Run one config for many seeds in one vmapped computation; with `out`, one complete run directory
     (figures and report included) per seed. See `featlearn.train.run_seeds`."""
-    return _train_run_seeds(config, seeds, out=out, resume=resume, progress=progress,
-                           writer=write_run_report if out is not None else None, debug=debug)
+    cfg = _as_config(config)
+    with run_callback(progress) as cb:
+        return _train_run_seeds(cfg, seeds, out=out, resume=resume, progress=cb,
+                               writer=write_run_report if out is not None else None, debug=debug)
 
 
 
@@ -45,7 +64,11 @@ def run_sweep(sweep, *, out: str | Path = "sweeps", executor=None, batch_seeds: 
     from featlearn.report.sweep_report import write_sweep_report
     from featlearn.sweep import run_sweep as _run_sweep
 
-    res = _run_sweep(sweep, out=out, executor=executor, batch_seeds=batch_seeds, progress=progress, writer=write_run_report)
+    from featlearn.sweep import SweepSpec, load_sweep
+
+    spec = sweep if isinstance(sweep, SweepSpec) else load_sweep(sweep)
+    with sweep_callback(progress, spec.name) as cb:
+        res = _run_sweep(spec, out=out, executor=executor, batch_seeds=batch_seeds, progress=cb, writer=write_run_report)
     write_sweep_report(res.folder, res.spec, res.results)
     return res
 
@@ -64,12 +87,12 @@ def reproduce(exp_id: str, size: str, out: str | Path, on_done=None):
 
 
 def rebuild_report(directory: str | Path) -> Path:
-    """(Re)build the figures and report.html of a run directory or a sweep folder; returns the report."""
-    from featlearn.config import ConfigError, final_weight_decay
-    from featlearn.diagnostics import diagnose
+    """(Re)build the figures and report.html of a run directory or a sweep folder, or the report.html of
+    an experiment folder (its figures are kept); returns the report."""
+    from featlearn.config import ConfigError
     from featlearn.report.sweep_report import write_sweep_report
     from featlearn.sweep import load_sweep_folder
-    from featlearn.train.problem import CERTIFICATE
+    from featlearn.train.run import ensure_diagnostics
 
     directory = Path(directory)
     if not directory.is_dir():
@@ -77,15 +100,14 @@ def rebuild_report(directory: str | Path) -> Path:
     if (directory / "sweep.yaml").is_file():
         spec, df = load_sweep_folder(directory)
         return write_sweep_report(directory, spec, df)
-    result = load_run(directory)
-    cfg = result.config
-    import jax
-    import numpy as np
+    if (directory / "claims.json").is_file():
+        from featlearn.experiments.base import load_experiment, load_spec
+        from featlearn.report.experiment_report import rewrite_experiment_report
 
-    loss = result.summary.final_population_loss
-    result.diagnostics = diagnose(result.params, result.teacher, cfg.teacher.activation, lam=final_weight_decay(cfg.stages),
-                                  delta_deg=cfg.metrics.delta_deg, mass_tol=cfg.metrics.mass_tol,
-                                  key=jax.random.fold_in(jax.random.PRNGKey(cfg.seed), CERTIFICATE), finite=loss is not None and bool(np.isfinite(loss)))
+        exp = load_experiment(directory)
+        return rewrite_experiment_report(directory, exp, load_spec(exp.id))
+    result = load_run(directory)
+    ensure_diagnostics(result)
     write_run_report(directory, result)
     return directory / "report.html"
 

@@ -21,7 +21,7 @@ LAYERS = {
     "train": 5,
     "sweep": 6, "experiments": 6,
     "report": 7,
-    "workflows": 8, "bench": 8, "cli": 8, "__main__": 8,
+    "workflows": 8, "progress": 8, "plot": 8, "bench": 8, "cli": 8, "__main__": 8,
 }
 
 

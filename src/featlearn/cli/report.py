@@ -1,4 +1,4 @@
-"""`featlearn report DIR`: rebuild the figures and report of a run directory or a sweep folder."""
+"""`featlearn report DIR`: rebuild the report of a run directory, a sweep folder or an experiment folder."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import typer
 
 
 
-def report_cmd(directory: Path = typer.Argument(..., help="A run directory (featlearn run) or a sweep folder (featlearn sweep).")):
-    """(Re)build the figures and report.html of a run directory or a sweep folder."""
+def report_cmd(directory: Path = typer.Argument(..., help="A run directory (featlearn run), a sweep folder (featlearn sweep) or an experiment folder (featlearn reproduce).")):
+    """(Re)build the report.html of a run directory, a sweep folder or an experiment folder."""
     from featlearn.workflows import rebuild_report
 
     path = rebuild_report(directory)

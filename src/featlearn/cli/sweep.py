@@ -2,37 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-
-
-@contextlib.contextmanager
-def sweep_progress(name: str, enabled: bool = True):
-    """A rich progress bar of finished runs (cached ones count as done from the start)."""
-    if not enabled:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-    bar = Progress(TextColumn(f"[bold]sweep {name}"), BarColumn(bar_width=30), MofNCompleteColumn(), TextColumn("runs  {task.fields[note]}"),
-                   TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True))
-    state = {"task": None, "failed": 0, "diverged": 0}
-
-    def update(done: int, total: int, point, summary):
-        if state["task"] is None:
-            state["task"] = bar.add_task(name, total=total, completed=done, note=f"({done} cached)" if done else "")
-        if summary is not None and summary.get("status") in ("failed", "diverged"):
-            state[summary["status"]] += 1
-        note = ", ".join(f"{state[k]} {k}" for k in ("failed", "diverged") if state[k])
-        bar.update(state["task"], completed=done, note=note)
-
-    with bar:
-        yield update
 
 
 def sweep_cmd(
@@ -62,6 +36,8 @@ def sweep_cmd(
         typer.echo(f"sweep {spec.name}: {len(points)} points (dry run: nothing was run or written)")
         return
     executor = DaskExecutor(workers=workers, scheduler=scheduler, dashboard=dashboard) if (workers is not None or scheduler is not None) else InProcessExecutor()
+    from featlearn.progress import sweep_progress
+
     with sweep_progress(spec.name, enabled=not quiet) as progress:
         res = run_sweep(spec, out=out, executor=executor, batch_seeds=batch_seeds, progress=progress)
     n = len(res.points)

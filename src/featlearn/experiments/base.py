@@ -80,6 +80,51 @@ def write_experiment(out_dir: Path, res: ExperimentResult) -> None:
     })
 
 
+@dataclass
+class Experiment:
+    """An experiment folder loaded back (`featlearn.load_experiment`): id, title, size, passed, seconds,
+    claims (`Claim`s), results (results.parquet), runs (run name → `RunResult`, loaded on first access),
+    figures (name → path) and the folder."""
+
+    id: str
+    title: str
+    size: str
+    passed: bool
+    seconds: float
+    claims: list
+    results: pd.DataFrame
+    runs: object
+    figures: dict
+    folder: Path
+    captions: dict = field(default_factory=dict)
+
+
+def load_experiment(folder: str | Path) -> Experiment:
+    """An experiment folder (`featlearn reproduce E… --out DIR` writes `DIR/E…`) as an `Experiment`; a
+    malformed folder is a one-line `ConfigError` naming the file."""
+    import json
+
+    from featlearn.train.rundir import LazyRuns, run_dirs_in
+
+    folder = Path(folder)
+    for name in ("claims.json", "results.parquet"):
+        if not (folder / name).is_file():
+            raise ConfigError(f"DIR: {folder} is not an experiment folder (missing {name})")
+    try:
+        meta = json.loads((folder / "claims.json").read_text(encoding="utf-8"))
+        claims = [Claim(c["name"], c["criterion"], c["value"], bool(c["passed"])) for c in meta["claims"]]
+        head = (str(meta["id"]), str(meta["title"]), str(meta["size"]), bool(meta["passed"]), float(meta.get("seconds") or 0.0))
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise ConfigError(f"DIR: {folder / 'claims.json'} is not a featlearn claims file ({type(exc).__name__}: {exc})") from None
+    try:
+        table = pd.read_parquet(folder / "results.parquet")
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"DIR: {folder / 'results.parquet'} cannot be read ({type(exc).__name__})") from None
+    figdir = folder / "figures"
+    figures = {p.stem: p for p in sorted(figdir.glob("*.png"))} if figdir.is_dir() else {}
+    return Experiment(*head, claims, table, LazyRuns(run_dirs_in(folder / "runs")), figures, folder, dict(meta.get("captions") or {}))
+
+
 def timed(fn: Callable[[], ExperimentResult]) -> ExperimentResult:
     t = time.perf_counter()
     res = fn()

@@ -14,7 +14,8 @@ h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid 
 table{border-collapse:collapse;font-size:.9rem}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}
 th{background:#f4f4f4}.pass{color:#176f2c;font-weight:600}.fail{color:#b00020;font-weight:600}
 figure{margin:1rem 0}figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:.85rem;color:#555}
-pre{background:#f7f7f7;padding:.8rem;overflow:auto;font-size:.8rem}
+pre{background:#f7f7f7;padding:.8rem;overflow:auto;font-size:.8rem;white-space:pre-wrap;overflow-wrap:anywhere}
+.scroll{overflow-x:auto;max-width:100%}nav{font-size:.9rem}
 """
 
 
@@ -24,7 +25,17 @@ def png_data_uri(path: Path) -> str:
     return f"data:image/{kind};base64," + base64.b64encode(Path(path).read_bytes()).decode()
 
 
+class Link(str):
+    """A table cell that is a link: `Link("runs/x/report.html", "x")` (the text is the str value)."""
+
+    def __new__(cls, href: str, text: str):
+        obj = super().__new__(cls, text)
+        obj.href = href
+        return obj
+
+
 def table(rows: Iterable[Mapping], columns: Optional[list] = None) -> str:
+    """An HTML table (in a horizontally scrolling box, so a wide table never widens the page)."""
     rows = list(rows)
     if not rows:
         return "<p>(none)</p>"
@@ -38,9 +49,10 @@ def table(rows: Iterable[Mapping], columns: Optional[list] = None) -> str:
             cls = ""
             if isinstance(v, bool) and c in ("pass", "passed", "recovered"):
                 cls = ' class="pass"' if v else ' class="fail"'
-            cells.append(f"<td{cls}>{html.escape(_fmt(v))}</td>")
+            inner = link(v.href, str(v)) if isinstance(v, Link) else html.escape(_fmt(v))
+            cells.append(f"<td{cls}>{inner}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+    return f"<div class=\"scroll\"><table><tr>{head}</tr>{''.join(body)}</table></div>"
 
 
 def _fmt(v) -> str:

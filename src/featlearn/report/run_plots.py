@@ -8,13 +8,21 @@ from matplotlib.figure import Figure
 
 
 def _stage_bounds(ax, df: pd.DataFrame):
-    """Dotted vertical lines where a stage starts, labelled with its kind."""
+    """Dotted vertical lines where a stage starts, labelled with its kind; stages that start within a
+    factor 1.6 of each other on the (log) step axis share one line and one label, so labels never overlap."""
     firsts = df.groupby("stage", sort=False)["step"].min()
+    groups: list[list] = []  # [step, [labels]]
     for stage, step in firsts.items():
         if stage == "init":
             continue
-        ax.axvline(max(step, 1), color="0.6", ls=":", lw=0.9)
-        ax.text(max(step, 1), 1.0, " " + stage.split(":", 1)[-1], transform=ax.get_xaxis_transform(), rotation=90,
+        step = max(int(step), 1)
+        if groups and step <= 1.6 * groups[-1][0]:
+            groups[-1][1].append(stage.split(":", 1)[-1])
+        else:
+            groups.append([step, [stage.split(":", 1)[-1]]])
+    for step, labels in groups:
+        ax.axvline(step, color="0.6", ls=":", lw=0.9)
+        ax.text(step, 0.99, " " + " → ".join(labels), transform=ax.get_xaxis_transform(), rotation=90,
                 va="top", ha="left", fontsize=7, color="0.35")
 
 
@@ -48,8 +56,16 @@ def far_mass(df: pd.DataFrame, delta_deg: float, mass_tol: float) -> Figure:
     """Far mass (neurons more than δ from every teacher) against the step, log–log, with the tolerance."""
     fig = Figure(figsize=(7.5, 3.8))
     ax = fig.subplots()
-    ax.loglog(_x(df), df["far_mass"].clip(lower=1e-16), color="C2", lw=1.8, label=f"far mass (angle > {delta_deg:g}°)")
+    fm = df["far_mass"].to_numpy(float)
+    ax.loglog(_x(df), np.where(fm > 0, fm, np.nan), color="C2", lw=1.8, label=f"far mass (angle > {delta_deg:g}°)")
     ax.axhline(mass_tol, color="k", ls="--", lw=0.8, label=f"tolerance {mass_tol:g}")
+    zero = np.flatnonzero(fm == 0)
+    if zero.size:  # an exact zero has no place on a log axis: say where it holds instead of drawing a floor
+        steps = _x(df)[zero]
+        text = (f"exactly 0 from step {steps[0]} on" if np.all(fm[zero[0]:] == 0)
+                else f"exactly 0 at {zero.size} logged steps (first {steps[0]})")
+        ax.plot(steps, np.full(steps.shape, 0.02), transform=ax.get_xaxis_transform(), ls="", marker="|", color="C2", ms=6,
+                label=f"far mass = 0 ({text}; ticks at the bottom)")
     _stage_bounds(ax, df)
     ax.set_xlabel("step")
     ax.set_ylabel("Σ |a_j|‖w_j‖ over far neurons")

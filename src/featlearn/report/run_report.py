@@ -50,8 +50,21 @@ def render_run_report(run_dir: Path, result) -> str:
         ("Stages", html.table(s.get("stages", []), ["name", "steps", "start_loss", "end_loss", "lr", "lam_start", "lam_end", "seconds"])),
         ("Figures", html.figures(Path(run_dir) / "figures", _captions(), ORDER) + _film_hint(run_dir, result)),
         ("Config", html.pre(config_yaml(result.config))),
+        ("Files", _files(run_dir)),
     ]
     return html.page(f"featlearn run {Path(run_dir).name}", sections)
+
+
+FILES = {"summary.json": "the summary record", "metrics.parquet": "one row per logged step", "final.npz": "final a, W and the teacher",
+         "init.npz": "initial a, W", "trajectory.npz": "(a, W) snapshots (featlearn animate)", "config.yaml": "the resolved config",
+         "error.txt": "the traceback of a failed stage", "report_error.txt": "why a figure failed"}
+
+
+def _files(run_dir: Path) -> str:
+    rows = [{"file": html.Link(name, name), "holds": what} for name, what in FILES.items() if (Path(run_dir) / name).is_file()]
+    rows += [{"file": html.Link(f"figures/{p.name}", f"figures/{p.name}"), "holds": "figure"} for p in sorted((Path(run_dir) / "figures").glob("*"))
+             if p.suffix in (".png", ".gif")]
+    return html.table(rows, ["file", "holds"])
 
 
 def _film_hint(run_dir: Path, result) -> str:

@@ -14,8 +14,12 @@ _TABLE_LIMIT = 500
 
 
 def _axes(spec) -> list[str]:
-    """Grid axes to plot against: every key but `seed`, with at least two values."""
-    return [k for k, v in spec.grid.items() if k != "seed" and len(v) > 1]
+    """Axes to plot against: every grid key but `seed` with at least two values, then every key of a
+    `zip:` group whose values are not all the same."""
+    axes = [k for k, v in spec.grid.items() if k != "seed" and len(v) > 1]
+    for group in getattr(spec, "zips", ()):
+        axes += [k for k, v in group.items() if k != "seed" and len({repr(x) for x in v}) > 1 and k not in axes]
+    return axes
 
 
 def _fig_name(axis: str) -> str:
@@ -27,7 +31,7 @@ def sweep_figures(df: pd.DataFrame, spec) -> dict:
     n_seeds = len(spec.grid.get("seed", [None]))
     figs = {}
     for axis in _axes(spec):
-        others = [k for k in spec.grid if k not in (axis, "seed")]
+        others = [k for k in spec.grid if k not in (axis, "seed")] + [k for g in getattr(spec, "zips", ()) for k in g if k != axis]
         over = f"{n_seeds} seed{'s' if n_seeds != 1 else ''}" + (f" × {', '.join(others)}" if others else "")
         figs[_fig_name(axis)] = sweep_plots.metrics_vs_axis(df, axis, spec.metrics, f"{spec.name}: metrics vs {axis} (mean, min–max band and runs over {over})")
     return figs
@@ -47,13 +51,16 @@ def render_sweep_report(folder: Path, spec, df: pd.DataFrame) -> str:
                               "(failed, or a diverged loss) are left out." for a in _axes(spec)}
     fig_html = html.figures(folder / "figures", captions) if _axes(spec) else "<p>No grid axis other than seed has two or more values.</p>"
     rows = df[cols].head(_TABLE_LIMIT).to_dict("records")
+    for r in rows:  # each run's report, where it was written
+        if isinstance(r.get("run_dir"), str) and (folder / r["run_dir"] / "report.html").is_file():
+            r["run_dir"] = html.Link(f"{r['run_dir']}/report.html", r["run_dir"])
     more = f"<p>(first {_TABLE_LIMIT} of {len(df)} rows; all are in results.parquet)</p>" if len(df) > _TABLE_LIMIT else ""
     sections = [
         ("Overview", html.table(overview)),
         ("Figures", fig_html),
         ("Runs not ok", html.table(failed[[c for c in ("point", "run_dir", "status", "message") if c in df.columns]].to_dict("records"))),
-        ("Results", html.table(rows, cols) + more),
-        ("Sweep file", html.pre(yaml.safe_dump(spec.to_dict(), sort_keys=False))),
+        ("Results", html.table(rows, cols) + more + f"<p>All columns: {html.link('results.parquet', 'results.parquet')}.</p>"),
+        ("Sweep file", html.pre(yaml.safe_dump(spec.to_dict(), sort_keys=False, allow_unicode=True))),
     ]
     return html.page(f"featlearn sweep {spec.name}", sections)
 

@@ -27,6 +27,7 @@ from featlearn.records import SUMMARY_KEYS
 from featlearn.sweep.cache import cached_summary, error_message, record_failure
 from featlearn.sweep.executors import InProcessExecutor, Task
 from featlearn.sweep.grid import GridPoint, SweepSpec, expand, load_sweep
+from featlearn.train.rundir import LazyRuns, run_dirs_in
 
 Progress = Callable[[int, int, Optional[GridPoint], Optional[dict]], None]  # (done, total, point, summary)
 
@@ -195,4 +196,41 @@ def load_sweep_folder(folder: str | Path) -> tuple[SweepSpec, pd.DataFrame]:
     return spec, df
 
 
-__all__ = ["SweepResult", "flatten", "load_sweep_folder", "make_tasks", "results_frame", "run_sweep"]
+@dataclass
+class Sweep:
+    """A sweep folder loaded back (`featlearn.load_sweep`).
+
+    Attributes:
+      spec: the `SweepSpec` (sweep.yaml).
+      results: results.parquet: one row per grid point (point, run_dir, the flattened config, the summary).
+      runs: run name → `RunResult`, each loaded on first access (`sweep.runs[row.run_dir]`).
+      folder: the sweep folder.
+    """
+
+    spec: SweepSpec
+    results: pd.DataFrame
+    runs: LazyRuns
+    folder: Path
+
+    def run(self, point: int):
+        """The `RunResult` of grid point `point` (the results table's `point` column)."""
+        rows = self.results[self.results["point"] == point]
+        if rows.empty:
+            raise KeyError(f"point {point}: no such grid point (0 … {len(self.results) - 1})")
+        return self.runs[rows["run_dir"].iloc[0]]
+
+    @property
+    def figures(self) -> dict:
+        figdir = self.folder / "figures"
+        return {p.stem: p for p in sorted(figdir.glob("*.png"))} if figdir.is_dir() else {}
+
+
+def load_sweep_dir(folder: str | Path) -> Sweep:
+    """A sweep folder as a `Sweep` (runs loaded lazily); a malformed folder is a one-line `ConfigError`
+    naming the file."""
+    folder = Path(folder)
+    spec, df = load_sweep_folder(folder)
+    return Sweep(spec, df, LazyRuns(run_dirs_in(folder / "runs")), folder)
+
+
+__all__ = ["Sweep", "SweepResult", "load_sweep_dir", "flatten", "load_sweep_folder", "make_tasks", "results_frame", "run_sweep"]

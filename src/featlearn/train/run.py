@@ -71,6 +71,18 @@ class RunResult:
 _TEACHER_KEYS = ("d:", "m_star:", "a_star:", "directions:", "min_angle_deg:")  # make_teacher's messages name these
 
 
+def ensure_diagnostics(result: RunResult) -> Diagnostics:
+    """The `Diagnostics` of a run's final network, computed once (a run loaded from disk has none) with
+    the run's own λ, thresholds and certificate key, as at the end of the run."""
+    if result.diagnostics is None:
+        cfg, loss = result.config, result.summary.final_population_loss
+        result.diagnostics = diagnose(result.params, result.teacher, cfg.teacher.activation, lam=final_weight_decay(cfg.stages),
+                                      delta_deg=cfg.metrics.delta_deg, mass_tol=cfg.metrics.mass_tol,
+                                      key=jax.random.fold_in(jax.random.PRNGKey(cfg.seed), CERTIFICATE),
+                                      finite=loss is not None and bool(np.isfinite(loss)))
+    return result.diagnostics
+
+
 def build_checked(cfg: RunConfig, seed: int) -> Problem:
     """The seed's teacher and data; a teacher the config cannot produce (random directions that cannot be
     placed `min_angle_deg` apart) is a `ConfigError` naming the key, raised before any file is written."""
@@ -255,4 +267,4 @@ def run(config=None, *, out: str | Path | None = None, resume: bool = False, pro
     return run_seeds(cfg, [cfg.seed], out=out, resume=resume, progress=progress, writer=writer, debug=debug)[0]
 
 
-__all__ = ["RunResult", "build_checked", "run", "run_seeds"]
+__all__ = ["RunResult", "build_checked", "ensure_diagnostics", "run", "run_seeds"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Callable, Iterator, Optional
 
 import jax.numpy as jnp
@@ -158,4 +159,38 @@ def load_run(run_dir) -> "object":
     return RunResult(cfg, summary, params, teacher, metrics, out_dir=run_dir, init=init, trajectory=traj, figures=figures)
 
 
-__all__ = ["FILES", "LOCK", "Writer", "final_arrays", "load_run", "locked_run_dir", "params_arrays", "prepare_run_dir", "write_run_dir"]
+class LazyRuns(Mapping):
+    """Run directories by name (`<name>-<digest[:10]>`), each loaded with `load_run` on first access and
+    then kept: a sweep or experiment of many runs loads only the ones asked for."""
+
+    def __init__(self, dirs):
+        self._dirs = {Path(d).name: Path(d) for d in dirs}
+        self._loaded: dict = {}
+
+    def __getitem__(self, name: str):
+        name = Path(str(name)).name  # also accepts a results table's "runs/<name>"
+        if name not in self._dirs:
+            raise KeyError(f"{name!r}: no such run; runs: {', '.join(list(self._dirs)[:5])}{', …' if len(self._dirs) > 5 else ''}")
+        if name not in self._loaded:
+            self._loaded[name] = load_run(self._dirs[name])
+        return self._loaded[name]
+
+    def __iter__(self):
+        return iter(self._dirs)
+
+    def __len__(self) -> int:
+        return len(self._dirs)
+
+    def __repr__(self) -> str:
+        return f"LazyRuns({len(self)} runs, {len(self._loaded)} loaded)"
+
+
+def run_dirs_in(folder: Path) -> list[Path]:
+    """The finished run directories directly inside `folder` (sorted by name)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(d for d in folder.iterdir() if d.is_dir() and all((d / f).is_file() for f in FILES))
+
+
+__all__ = ["FILES", "LazyRuns", "run_dirs_in", "LOCK", "Writer", "final_arrays", "load_run", "locked_run_dir", "params_arrays", "prepare_run_dir", "write_run_dir"]
