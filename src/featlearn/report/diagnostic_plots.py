@@ -52,8 +52,8 @@ def alignment_heatmap(al, *, title: str = "Alignment with the teacher") -> Figur
     ax.set_xticks(range(m_star), [f"w*{i}\na*={a_star[i]:+.2g}" for i in range(m_star)])
     ax.set_ylabel("student neuron (sorted by nearest teacher)")
     ax.set_xlabel("teacher neuron")
-    ax.set_title("|cos(ŵ_j, w*_i)|")
-    fig.colorbar(im, ax=ax, location="bottom", shrink=0.8, label="|cosine|")
+    ax.set_title("|cos(ŵ_j, w*_i)|", fontsize=10)
+    fig.colorbar(im, ax=ax, location="top", shrink=0.8, pad=0.01, label="|cosine|")
     y = np.arange(m)
     ax2 = fig.add_subplot(gs[1], sharey=ax)
     shown = np.maximum(ang[order], 1e-6)
@@ -66,7 +66,7 @@ def alignment_heatmap(al, *, title: str = "Alignment with the teacher") -> Figur
     ax2.xaxis.set_minor_formatter(NullFormatter())
     ax2.axvline(float(al.delta_deg), color="k", ls="--", lw=1, label=f"δ = {float(al.delta_deg):g}°")
     ax2.set_xlabel("angle to nearest teacher\n(deg, log; floor 1e-6)")
-    ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=8)
+    ax2.legend(loc="upper left", fontsize=8, framealpha=0.9)
     ax2.tick_params(labelleft=False)
     ax3 = fig.add_subplot(gs[2], sharey=ax)
     ax3.barh(y, mu[order], color=_sign_colors(sm[order]), height=0.8)
@@ -76,7 +76,7 @@ def alignment_heatmap(al, *, title: str = "Alignment with the teacher") -> Figur
     ax3.legend(
         handles=[Line2D([], [], color=POS, lw=6, label="a_j > 0"), Line2D([], [], color=NEG, lw=6, label="a_j < 0"),
                  Line2D([], [], color="k", ls=":", label=f"mass tol {float(al.mass_tol):g}")],
-        loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=8,
+        loc="lower right", fontsize=8, framealpha=0.9,
     )
     status = "recovered" if bool(al.recovered) else "not recovered"
     merr = float(np.max(np.abs(np.asarray(al.per_teacher_signed_mass) - a_star)))
@@ -201,7 +201,7 @@ def certificate_circles(circles: Sequence, *, title: str = "Certificates on grea
 
 def certificate_sphere(smap, *, even: bool = False, title: str = "Constructed certificate η on S² (d = 3)") -> Figure:
     """η on a latitude–longitude map of the whole sphere (diverging colours, −1 blue … +1 red), the
-    level set |η| = 1 in black and the teachers as stars (hollow at −w* for an even feature).
+    level set |η| = 0.9 dashed, grid points with |η| ≥ 1 as black dots, and the teachers as stars (hollow at −w* for an even feature).
 
     Args:
       smap: a `featlearn.diagnostics.SphereMap` (from `sphere_map`).
@@ -211,7 +211,13 @@ def certificate_sphere(smap, *, even: bool = False, title: str = "Constructed ce
     v = np.asarray(smap.values)
     lim = max(1.0, float(np.abs(v).max()))
     im = ax.pcolormesh(smap.lon_deg, smap.lat_deg, v, cmap="RdBu_r", vmin=-lim, vmax=lim, shading="auto")
-    ax.contour(smap.lon_deg, smap.lat_deg, np.abs(v), levels=[1.0], colors="k", linewidths=0.8)
+    # |η| = 1 is met only at the teachers by a valid certificate (points, not a line): draw the level
+    # |η| = 0.9 and mark every grid point where |η| reaches 1 (beyond rounding)
+    ax.contour(smap.lon_deg, smap.lat_deg, np.abs(v), levels=[0.9], colors="k", linewidths=0.8, linestyles="--")
+    lon_g, lat_g = np.meshgrid(np.asarray(smap.lon_deg), np.asarray(smap.lat_deg))
+    hit = np.abs(v) >= 1.0 - 1e-9
+    if lon_g.shape == v.shape and hit.any():
+        ax.scatter(lon_g[hit], lat_g[hit], s=4, c="k", zorder=2, label="grid points with |η| ≥ 1")
     for la, lo, s in zip(smap.teacher_lat_deg, smap.teacher_lon_deg, smap.teacher_signs):
         c = POS if s >= 0 else NEG
         ax.scatter(lo, la, marker="*", s=220, c=c, edgecolors="k", zorder=3)
@@ -227,7 +233,7 @@ def certificate_sphere(smap, *, even: bool = False, title: str = "Constructed ce
     ax.set_xlim(-180, 180)
     ax.set_ylim(-90, 90)
     fig.colorbar(im, ax=ax, label="η(u)")
-    ax.set_title(f"{title}\nblack line: |η| = 1 (a valid certificate touches it only at the teachers)", fontsize=10)
+    ax.set_title(f"{title}\ndashed: |η| = 0.9; black dots: |η| ≥ 1 (for a valid certificate only at the teachers)", fontsize=10)
     return fig
 
 
