@@ -25,8 +25,9 @@ def wanted(progress) -> bool:
 
 
 @contextlib.contextmanager
-def stage_progress(enabled: bool = True):
-    """A bar per stage: steps done of the stage's schedule, the loss and λ (yields the run callback)."""
+def stage_progress(enabled: bool = True, label: str = ""):
+    """A bar per stage: steps done of the stage's schedule, the loss and λ (yields the run callback);
+    `label` prefixes each stage's name."""
     if not enabled:
         yield None
         return
@@ -39,7 +40,7 @@ def stage_progress(enabled: bool = True):
 
     def update(stage: str, index: int, step: int, total: int, loss: float, lam: float):
         if index not in tasks:
-            tasks[index] = bar.add_task(stage, total=total, loss="-", lam="-")
+            tasks[index] = bar.add_task(label + stage, total=total, loss="-", lam="-")
         bar.update(tasks[index], completed=step, loss=f"{loss:.3e}", lam=f"{lam:.2e}")
 
     with bar:

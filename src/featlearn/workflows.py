@@ -73,13 +73,17 @@ def run_sweep(sweep, *, out: str | Path = "sweeps", executor=None, batch_seeds: 
     return res
 
 
-def reproduce(exp_id: str, size: str, out: str | Path, on_done=None):
+def reproduce(exp_id: str, size: str, out: str | Path, on_done=None, progress=None):
     """Run one experiment at `size` and write its folder `out/<id>-<size>` (runs, results, figures,
-    claims.json, report.html). Returns the `ExperimentResult`."""
+    claims.json, report.html). `progress` as for `run` (one bar per training run). Returns the
+    `ExperimentResult`."""
     from featlearn.experiments import registry
+    from featlearn.progress import stage_progress, wanted
     from featlearn.report.experiment_report import write_experiment_report
 
-    res, folder, spec = registry.reproduce(exp_id, size, Path(out), run_writer=write_run_report)
+    bars = wanted(progress)
+    res, folder, spec = registry.reproduce(exp_id, size, Path(out), run_writer=write_run_report,
+                                           progress=(lambda name: stage_progress(True, f"{exp_id} {name} ")) if bars else None)
     write_experiment_report(folder, res, spec)
     if on_done:
         on_done(res, folder)

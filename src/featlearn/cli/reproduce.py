@@ -14,6 +14,7 @@ def reproduce_cmd(
     all_: bool = typer.Option(False, "--all", help="Run every experiment."),
     size: str = typer.Option("small", "--size", help="small (seconds, CI) or full (the paper-size figure)."),
     out: Path = typer.Option(Path("experiments"), "--out", help="Parent folder of the experiment folders."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
 ):
     """Run experiments and write each folder: runs, results.parquet, figures, claims.json, report.html."""
     from featlearn.config import ConfigError
@@ -28,7 +29,7 @@ def reproduce_cmd(
     failed = []
     for i, exp in enumerate(chosen, 1):
         typer.echo(f"[{i}/{len(chosen)}] {exp} ({size}) ...", err=True)
-        res = reproduce(exp, size, out)
+        res = reproduce(exp, size, out, progress=False if quiet else None)
         mark = "PASS" if res.passed else "FAIL"
         typer.echo(f"{exp}: {mark}  {sum(c.passed for c in res.claims)}/{len(res.claims)} claims, {res.seconds:.1f} s -> {out / f'{exp}-{size}'}")
         for c in res.claims:

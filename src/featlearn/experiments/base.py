@@ -139,10 +139,15 @@ class Context:
 
     out: Path
     run_writer: Optional[Callable] = None
+    progress: Optional[Callable] = None  # name → a context manager yielding a run's progress callback (or None)
 
     def run(self, config: dict):
         """Run one training config (a mapping) into `out/runs/` and return its `RunResult`."""
+        import contextlib
+
         from featlearn.config import validate
         from featlearn.train import run
 
-        return run(validate(config), out=Path(self.out) / "runs", writer=self.run_writer)
+        cfg = validate(config)
+        with (self.progress(cfg.name) if self.progress else contextlib.nullcontext()) as cb:
+            return run(cfg, out=Path(self.out) / "runs", writer=self.run_writer, progress=cb)

@@ -42,15 +42,17 @@ def check_ids(ids) -> list[str]:
     return [i.upper() for i in ids]
 
 
-def reproduce(exp_id: str, size: str, out: Path, run_writer: Optional[Callable] = None) -> tuple[ExperimentResult, Path, dict]:
+def reproduce(exp_id: str, size: str, out: Path, run_writer: Optional[Callable] = None,
+              progress: Optional[Callable] = None) -> tuple[ExperimentResult, Path, dict]:
     """Run one experiment at `size`; write its runs and data into `out/<id>-<size>`.
 
+    `progress`: name → a context manager yielding each training run's progress callback.
     Returns (result, folder, spec): the report layer draws `result.figures` and report.html."""
     spec = load_spec(exp_id)
     settings = sized(spec, size)
     mod = importlib.import_module(f"featlearn.experiments.{exp_id.lower()}")
     folder = Path(out) / f"{exp_id}-{size}"
-    res = timed(lambda: mod.run(settings, size, Context(folder, run_writer)))
+    res = timed(lambda: mod.run(settings, size, Context(folder, run_writer, progress)))
     res.title = spec.get("title", exp_id)
     write_experiment(folder, res)
     return res, folder, spec
