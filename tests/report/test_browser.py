@@ -65,6 +65,8 @@ def test_run_report_renders_in_headless_chromium(tmp_path):
     assert_reads_well(out, 4)
     assert len(out["images"]) == len(list((r.out_dir / "figures").glob("*.png"))) + 1
     assert "summary.json" in out["links"] and "#sec-figures" in out["links"]
+    assert (r.out_dir / "report.html").stat().st_size < 2_000_000  # the film included
+    print(f"report screenshot: {shot}")
     assert "featlearn run" in out["title"]
     assert shot.stat().st_size > 10_000
 
@@ -83,6 +85,7 @@ def test_sweep_and_experiment_reports_read_well(tmp_path):
     (tmp_path / "wide.yaml").write_text(yaml.safe_dump(sweep))
     res = run_sweep(tmp_path / "wide.yaml", out=tmp_path / "sweeps", progress=False)
     out = check_page(res.folder / "report.html", tmp_path / "sweep.png")
+    print(f"sweep report screenshot: {tmp_path / 'sweep.png'}")
     assert_reads_well(out, 1)
     assert sum(h.endswith("/report.html") for h in out["links"]) == 2
     reproduce("E5", "small", tmp_path / "experiments")
