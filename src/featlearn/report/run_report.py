@@ -56,7 +56,7 @@ def render_run_report(run_dir: Path, result) -> str:
 
 
 FILES = {"summary.json": "the summary record", "metrics.parquet": "one row per logged step", "final.npz": "final a, W and the teacher",
-         "init.npz": "initial a, W", "trajectory.npz": "(a, W) snapshots (featlearn animate)", "config.yaml": "the resolved config",
+         "init.npz": "initial a, W", "trajectory.npz": "(a, W) snapshots, filmed by the animate command", "config.yaml": "the resolved config",
          "error.txt": "the traceback of a failed stage", "report_error.txt": "why a figure failed"}
 
 
