@@ -4,14 +4,15 @@ back, and draw figures with `featlearn.plot`.
     python examples/notebook.py [--out results] [--quick]
 
 Each cell below is what you would type in a notebook (there, leave a figure as the cell's value to see
-it). `--quick` shortens the default run's annealing (4 epochs of at most 500 steps) so the script
-takes about a minute; the figures are written to OUT/figures/.
+it). `--quick` shortens the default run's annealing (4 epochs of at most 500 steps) and runs the sweep
+for one seed, so the script takes about a minute; the figures are written to OUT/figures/.
 """
 
 import argparse
 from pathlib import Path
 
 import featlearn
+from featlearn.sweep import load_sweep as read_sweep_file
 from featlearn.workflows import reproduce, run_sweep
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -34,9 +35,13 @@ print(run.metrics[["step", "stage", "population_loss", "far_mass"]].tail(3).to_s
 featlearn.plot.loss(run).savefig(figdir / "run_loss.png")
 featlearn.plot.teacher_planes(run, snapshot=len(run.trajectory) // 8).savefig(figdir / "run_planes_early.png")
 
-# %% A sweep: the shipped "small" sweep (2 initial weight decays × 2 seeds), loaded with its runs lazily
+# %% A sweep: the shipped "small" sweep (2 initial weight decays × 2 seeds; --quick: one seed), loaded
+# with its runs lazily
 if not (out / "sweeps" / "small" / "results.parquet").is_file():
-    run_sweep(featlearn.config.yaml_io.SHIPPED / "sweeps" / "small.yaml", out=out / "sweeps")
+    spec = read_sweep_file(featlearn.config.yaml_io.SHIPPED / "sweeps" / "small.yaml")
+    if args.quick:
+        spec.grid["seed"] = [0]
+    run_sweep(spec, out=out / "sweeps")
 sweep = featlearn.load_sweep(out / "sweeps" / "small")
 print(sweep.results[["point", "stages.2.lam0", "seed", "status", "final_population_loss"]].to_string(index=False))
 featlearn.plot.sweep_metric(sweep, "final_population_loss", "stages.2.lam0").savefig(figdir / "sweep_loss.png")

@@ -94,6 +94,8 @@ def atomic_write_parquet(path: str | Path, df) -> None:
 
 
 def atomic_save_figure(path: str | Path, fig) -> None:
+    """PNG at 110 dpi. The figures lay themselves out (constrained or tight layout), so no
+    bbox_inches="tight": that draws every figure twice and measured half of a small run's wall time."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=110)
     atomic_write_bytes(path, buf.getvalue())
