@@ -22,10 +22,12 @@ SETTINGS = {
 MINIMISES = {"one_step": False}
 INIT = {"one_step": {"kind": "symmetric"}, "fit_second_layer": {"kind": "near_teacher", "angle_deg": 5.0}}
 TOL = {"float64": 1e-10, "float32": 2e-4}
-# fit_second_layer solves a float32 network's ridge in float64 (its Gram matrix has a condition number
-# near 1/λ₂): batched and single solves then agree to float32 rounding, like every other stage. (A
-# float32 solve gave 1e-3 to 3e-3 differences, depending on the JAX version.)
-TOL_F32_SOLVE: dict = {}
+# The float32 ridge solve of fit_second_layer (Gram matrix of neurons clustered near the teachers,
+# condition ~1/λ₂) amplifies the batched/unbatched rounding differences of the LU solve to a few 1e-3
+# (3.2e-3 with JAX 0.10.2): a float32 property of that solve, not of batching. Solving it in float64
+# removes the difference but changed which basin a crowded float32 problem of the robustness grid
+# falls into (erf m=16 d=5 m*=6 stopped recovering), so the solve stays in float32.
+TOL_F32_SOLVE = {"fit_second_layer": 6e-3}
 
 CASES = [(kind, mode, dtype) for kind in STAGES.kinds() for mode in STAGES[kind].modes for dtype in ("float64", "float32")]
 
