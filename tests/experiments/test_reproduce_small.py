@@ -14,9 +14,7 @@ def _cli(argv):
     return exc.value.code
 
 
-# E2 at size small runs in tests/examples/test_notebook.py (examples/notebook.py reproduces it and the
-# test requires every claim to pass), so it is not run twice
-@pytest.mark.parametrize("exp_id", [e for e in available() if e != "E2"])
+@pytest.mark.parametrize("exp_id", available())
 def test_small_experiment_passes_its_claims(exp_id, tmp_path):
     assert _cli(["reproduce", exp_id, "--size", "small", "--out", str(tmp_path)]) == 0
     folder = tmp_path / f"{exp_id}-small"
