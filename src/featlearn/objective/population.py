@@ -153,30 +153,29 @@ def population_loss_reference(params: Params, teacher: Params, activation, *, sm
     return 0.5 * mean_res**2 + 0.5 * jnp.sum(lin_res**2) + 0.5 * b @ K @ b
 
 
-def optimal_second_layer(W, teacher: Params, activation, lam, *, trimmed: bool = False, rounding=None) -> jax.Array:
+def optimal_second_layer(W, teacher: Params, activation, lam, *, trimmed: bool = False) -> jax.Array:
     r"""The second layer minimising L(a, W) + (λ/2)‖a‖² for fixed W: (K(W, W) + λ I) a = K(W, W*) a*.
 
     With `trimmed`, the Hermite-trimmed kernel (a student whose linear head takes orders 0 and 1).
     Solved by LU (`jnp.linalg.solve`) with the ridge floored at `ridge_floor` (λ is kept as given
-    unless it is below the rounding level of K, in the dtype `rounding`: W's by default); returns a (m,).
+    unless it is below the rounding level of K); returns a (m,).
     """
     kern = get_activation(activation).trimmed_kernel if trimmed else get_activation(activation).kernel
     K = kern(W, W)
-    A = K + ridge_floor(lam, K, rounding) * jnp.eye(W.shape[0], dtype=W.dtype)
+    A = K + ridge_floor(lam, K) * jnp.eye(W.shape[0], dtype=W.dtype)
     return jnp.linalg.solve(A, kern(W, teacher.W.astype(W.dtype)) @ teacher.a.astype(W.dtype))
 
 
-def ridge_floor(lam, G, rounding=None) -> jax.Array:
+def ridge_floor(lam, G) -> jax.Array:
     r"""The ridge actually used for (G + λ I) a = b: max(λ, p·ε·max_i G_ii) for a p × p Gram matrix G.
 
-    p·max G_ii bounds ‖G‖, so below ε‖G‖ (ε: the machine epsilon of `rounding`, G's dtype by default)
+    p·max G_ii bounds ‖G‖, so below ε‖G‖ (ε: G's machine epsilon)
     the ridge is under the rounding error of G itself and a near-singular G (neurons nearly collinear
     after the first step) gives an arbitrarily large, cancelling a. In float64 the floor (≈ 1e-13 for
-    p = 512) leaves every practical λ unchanged; in float32 it is ≈ 6e-5·max G_ii at p = 512. A float32
-    network solved in float64 passes rounding=float32: its a must still make sense in float32.
+    p = 512) leaves every practical λ unchanged; in float32 it is ≈ 6e-5·max G_ii at p = 512.
     """
     p = G.shape[0]
-    eps = float(jnp.finfo(G.dtype if rounding is None else rounding).eps)
+    eps = float(jnp.finfo(G.dtype).eps)
     return jnp.maximum(jnp.asarray(lam, G.dtype), p * eps * jnp.max(jnp.diagonal(G)))
 
 

@@ -21,7 +21,7 @@ from featlearn.diagnostics.features import feature_kernel
 from featlearn.diagnostics.sphere import plane_basis
 from featlearn.gaussian.kernels import unit_rows_np
 from featlearn.io import atomic_write_bytes
-from featlearn.report.diagnostic_plots import NEG, POS
+from featlearn.report.diagnostic_plots import NEG, POS, draw_teachers
 
 MAX_PLANES = 2
 
@@ -69,13 +69,7 @@ def animation_frames(trajectory, teacher, metrics, activation: str, head: bool =
     scatters = []
     for ax, (label, e1, e2, teachers) in zip(axes, planes):
         ax.plot(np.cos(circle), np.sin(circle), color="0.8", lw=1, zorder=0)
-        for q in teachers:
-            p = np.array([Ws[q] @ e1, Ws[q] @ e2])
-            c = POS if As[q] >= 0 else NEG
-            ax.scatter(*p, marker="*", s=150, c=c, edgecolors="k", linewidths=0.8, zorder=2)
-            ax.annotate(f"w*{q}", p, textcoords="offset points", xytext=(8, 5), fontsize=8)
-            if mirrored:
-                ax.scatter(*(-p), marker="*", s=150, facecolors="none", edgecolors=c, linewidths=1.2, zorder=2)
+        draw_teachers(ax, Ws, As, teachers, e1, e2, mirrored=mirrored, size=150, zorder=2)
         scatters.append(ax.scatter(np.zeros(W_all.shape[1]), np.zeros(W_all.shape[1]), s=1, alpha=0.6,
                                    edgecolors="k", linewidths=0.3, zorder=3))
         ax.set_aspect("equal")

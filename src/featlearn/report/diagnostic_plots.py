@@ -88,6 +88,21 @@ def alignment_heatmap(al, *, title: str = "Alignment with the teacher") -> Figur
 
 
 
+def draw_teachers(ax, Ws, As, teachers, e1, e2, *, mirrored: bool, size: float, zorder: int, label_mirror: bool = False) -> None:
+    """Teachers `teachers` as stars on the plane (e1, e2), colour = sign a*; hollow stars at −w* when
+    ±w is the same feature (`mirrored`)."""
+    fs = 9 if label_mirror else 8
+    for q in teachers:
+        p = np.array([Ws[q] @ e1, Ws[q] @ e2])
+        c = POS if As[q] >= 0 else NEG
+        ax.scatter(*p, marker="*", s=size, c=c, edgecolors="k", linewidths=0.8, zorder=zorder)
+        ax.annotate(f"w*{q}", p, textcoords="offset points", xytext=(9, 6), fontsize=fs)
+        if mirrored:
+            ax.scatter(*(-p), marker="*", s=size, facecolors="none", edgecolors=c, linewidths=1.3, zorder=zorder)
+            if label_mirror:
+                ax.annotate(f"−w*{q}", -p, textcoords="offset points", xytext=(9, 6), fontsize=fs, color="0.3")
+
+
 def teacher_plane(params, teacher, *, even: bool = False, max_panels: int = 3,
                   title: str = "Neurons on teacher planes") -> Figure:
     """Student directions ŵ_j projected on the plane span(w*_i, w*_j) of teacher pairs (one panel per
@@ -125,14 +140,7 @@ def teacher_plane(params, teacher, *, even: bool = False, max_panels: int = 3,
         order = np.flatnonzero(mine)[np.argsort(-mu[mine])]
         ax.scatter(P[order, 0], P[order, 1], s=sizes[order], c=colors[order], alpha=0.55, edgecolors="k",
                    linewidths=0.3, zorder=2)
-        for q in (i, j):
-            p = np.array([Ws[q] @ e1, Ws[q] @ e2])
-            c = POS if As[q] >= 0 else NEG
-            ax.scatter(*p, marker="*", s=260, c=c, edgecolors="k", linewidths=0.8, zorder=3)
-            ax.annotate(f"w*{q}", p, textcoords="offset points", xytext=(9, 6), fontsize=9)
-            if even:
-                ax.scatter(*(-p), marker="*", s=260, facecolors="none", edgecolors=c, linewidths=1.3, zorder=3)
-                ax.annotate(f"−w*{q}", -p, textcoords="offset points", xytext=(9, 6), fontsize=9, color="0.3")
+        draw_teachers(ax, Ws, As, (i, j), e1, e2, mirrored=even, size=260, zorder=3, label_mirror=True)
         ax.set_aspect("equal")
         ax.set_xlim(-1.15, 1.15)
         ax.set_ylim(-1.15, 1.15)
