@@ -49,8 +49,12 @@ def _planes(Ws: np.ndarray, W_end: np.ndarray) -> list[tuple[str, np.ndarray, np
 
 
 def animation_frames(trajectory, teacher, metrics, activation: str, head: bool = False, *, title: str = "",
-                     dpi: int = 72, max_frames: int = 400):
-    """Yield one RGB frame (H, W, 3 uint8 array) per snapshot (at most `max_frames`, evenly chosen)."""
+                     dpi: int = 72, max_frames: int = 400, blit: bool = True):
+    """Yield one RGB frame (H, W, 3 uint8 array) per snapshot (at most `max_frames`, evenly chosen).
+
+    The figure is laid out and drawn once; with `blit` each frame then redraws only what moves (the
+    neurons, the step marker, the title) on the saved background, about 5× faster than a full draw
+    and the same picture (`blit=False` draws every frame in full)."""
     Ws = unit_rows_np(np.asarray(teacher.W, float))
     As = np.asarray(teacher.a, float)
     fk = feature_kernel(activation, head)
@@ -90,7 +94,13 @@ def animation_frames(trajectory, teacher, metrics, activation: str, head: bool =
     handles = [Line2D([], [], marker="o", ls="", color=POS, alpha=0.6, label="a > 0"),
                Line2D([], [], marker="o", ls="", color=NEG, alpha=0.6, label="a < 0")]
     lax.legend(handles=lax.get_legend_handles_labels()[0] + handles, fontsize=7, loc="lower left")
-    suptitle = fig.suptitle("")
+    suptitle = fig.suptitle("placeholder step 0 · stage · λ = 0.00e+00")
+    dynamic = [*scatters, marker, suptitle]
+    for art in dynamic:  # drawn per frame on a saved background (blitting), not in the full draw
+        art.set_animated(blit)
+    fig.canvas.draw()  # lays the figure out once
+    fig.set_layout_engine("none")
+    background = fig.canvas.copy_from_bbox(fig.bbox)
     for s in idx:
         U = unit_rows_np(W_all[s])
         sizes = 3.0 + 320.0 * mass[s] / mu_ref
@@ -102,8 +112,12 @@ def animation_frames(trajectory, teacher, metrics, activation: str, head: bool =
         marker.set_xdata([max(int(trajectory.step[s]), 1)] * 2)
         stage = str(trajectory.stage[s]).split(":", 1)[-1]
         suptitle.set_text(f"{title + ': ' if title else ''}step {int(trajectory.step[s])} · {stage} · λ = {float(trajectory.lam[s]):.2e}")
-        fig.canvas.draw()
-        fig.set_layout_engine("none")  # laid out once (the first frame): the later frames only redraw
+        if blit:
+            fig.canvas.restore_region(background)
+            for art in dynamic:
+                fig.draw_artist(art)
+        else:
+            fig.canvas.draw()
         yield np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
 
 
