@@ -71,7 +71,6 @@ def test_run_report_renders_in_headless_chromium(tmp_path):
     assert shot.stat().st_size > 10_000
 
 
-@pytest.mark.slow  # half a minute alone; the run report's check above runs in CI
 def test_sweep_and_experiment_reports_read_well(tmp_path):
     """A two-run sweep with population and empirical points (a wide results table) and experiment E5
     (wide claims): links to each run's report and to the data files resolve, nothing overflows."""
