@@ -72,7 +72,8 @@ def hessian(run) -> Figure:
     d = _diagnostics(run)
     if d.hessian is None or d.hessian.eigenvalues is None:
         raise ValueError(f"hessian: not computed for this run ({d.notes.get('hessian', 'too many parameters')})")
-    return _dp.hessian_spectrum_plot(d.hessian, title=f"{run.config.name}: Hessian spectrum of L_λ (λ = {d.lam or 0:.2g})")
+    return _dp.hessian_spectrum_plot(d.hessian, title=f"{run.config.name}: Hessian spectrum of L_λ (λ = {d.lam or 0:.2g})",
+                                     critical=d.critical_point)
 
 
 def descent(run) -> Figure:

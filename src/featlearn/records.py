@@ -46,7 +46,7 @@ class StageLog:
       name: the stage's name (its kind).
       kind: the stage kind (a key of the stage registry).
       index: position in the config's stage list.
-      steps: steps computed (1 for a one-shot stage).
+      steps: steps computed (1 for a one-shot stage; polish: its Newton iterations).
       scheduled: the position reached in the stage's schedule: `steps` plus the steps skipped by epochs
         that ended early on convergence (the metrics' step axis counts these; None: nothing skipped).
       start_loss, end_loss: exact population loss of the network before and after the stage.

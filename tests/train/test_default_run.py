@@ -68,3 +68,27 @@ def test_default_run_passes_the_global_optimality_check(default_run):
     assert s["certificate_lambda"] == pytest.approx(1e-3 * 0.7**15)
     assert s["certificate_sup"] <= 1 + 1e-3
     assert s["certificate_sup"] >= 1 - 1e-3  # attained on the support
+
+
+def test_polish_after_the_default_run_reaches_a_strict_minimum_modulo_symmetries(default_run):
+    """Issue 'Gradient flow, exact critical points': Newton from the default run's end point to
+    ‖∇L_λ‖ ≤ 1e-12; the end state is still the recovered one, and the Hessian's zero eigenvalues are
+    exactly the mass splits of the neurons on each teacher (the run itself ends short of critical)."""
+    import jax
+
+    from featlearn.config.stages import Polish, final_weight_decay
+    from featlearn.diagnostics.critical import critical_point
+    from featlearn.train.problem import Problem, Static
+    from featlearn.train.stages.polish import polish
+
+    r = default_run
+    lam = final_weight_decay(r.config.stages)
+    assert r.summary["critical_point"]["verdict"] == "not critical"  # GD stops at ‖∇L_λ‖ ≈ 1e-8
+    static = Static.from_config(r.config)
+    q, info = jax.jit(lambda p: polish(p, Problem(r.teacher, jax.random.PRNGKey(0)), static, Polish(lam=lam)))(r.params)
+    assert float(info["grad_norm"]) <= 1e-12 and int(info["iterations"]) <= 20
+    cp = critical_point(q, r.teacher, "relu_trim", lam)
+    assert cp.verdict == "minimum", cp
+    assert cp.n_negative == 0 and cp.n_zero == cp.predicted_flat == 64 - 3  # relu_trim is even: ±w*_i is one cluster
+    al = featlearn.alignment(q, r.teacher, "relu_trim")
+    assert al.recovered and float(featlearn.population_loss(q, r.teacher, "relu_trim")) <= r.summary["final_population_loss"] * (1 + 1e-6)

@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, field_validator, mo
 from featlearn.config.base import Int, NonNegFloat, NonNegInt, PosFloat, PosInt, Strict
 from featlearn.config.errors import warn
 from featlearn.config.kinds import KindTable
-from featlearn.config.stages import STAGES, AnnealWeightDecay, FitSecondLayer, OneStep
+from featlearn.config.stages import STAGES, AnnealWeightDecay, FitSecondLayer, OneStep, final_weight_decay
 
 
 
@@ -283,6 +283,9 @@ class RunConfig(Strict):
             problems.append(f"checkpoint_every: must be a multiple of log_every={self.log_every}, got {self.checkpoint_every}")
         if problems:
             raise ValueError("\n".join(problems))
+        for i, st in enumerate(self.stages):  # a polish stage without λ polishes the λ the stages before it end with
+            if st.kind == "polish" and st.lam is None:
+                self.stages[i] = st.model_copy(update={"lam": final_weight_decay(self.stages[:i]) or 0.0})
         self._warn_ignored()
         return self
 

@@ -77,6 +77,30 @@ class Lazy(Strict):
     steps: PosInt = 1000
 
 
+class GradientFlow(Strict):
+    """Gradient flow dθ/dt = −∇L_λ(θ) (diffrax, adaptive), λ_k = lam0·factor^k for epochs k (factor 1: fixed λ)."""
+
+    kind: Literal["gradient_flow"] = "gradient_flow"
+    lam0: NonNegFloat = 1e-3
+    factor: Annotated[float, Field(gt=0, le=1)] = 0.7
+    epochs: PosInt = 16
+    steps_per_epoch: PosInt = 100  # logged intervals per epoch: each integrates the flow over time `dt`
+    dt: PosFloat = 40.0  # flow time per interval (GD with step size lr covers time lr per step)
+    solver: Literal["tsit5", "dopri5", "kvaerno5"] = "tsit5"  # kvaerno5: implicit, for stiff problems
+    rtol: PosFloat = 1e-7
+    atol: PosFloat = 1e-10
+    max_solver_steps: PosInt = 20000  # per interval; more: the interval fails and the run says so
+
+
+class Polish(Strict):
+    """Newton's method on L_λ (population loss) from the current point to a critical point: ‖∇L_λ‖ ≤ tol."""
+
+    kind: Literal["polish"] = "polish"
+    lam: Optional[NonNegFloat] = None  # None: the λ the stages before it end with (0 when none sets one)
+    tol: PosFloat = 1e-12
+    max_iter: PosInt = 40
+
+
 def _no_lambda(stage) -> Optional[float]:
     return None
 
@@ -114,6 +138,10 @@ STAGES: KindTable[StageSpec] = KindTable("stage", [
               final_lambda=lambda st: st.lam0 * st.factor ** (st.epochs - 1)),
     StageSpec(GD, "featlearn.train.stages.gd:build", final_lambda=lambda st: st.lam if st.lam > 0 else None),
     StageSpec(Lazy, "featlearn.train.stages.lazy:build"),
+    StageSpec(GradientFlow, "featlearn.train.stages.gradient_flow:build",
+              final_lambda=lambda st: (st.lam0 * st.factor ** (st.epochs - 1)) or None),
+    StageSpec(Polish, "featlearn.train.stages.polish:build", modes=("population",),
+              final_lambda=lambda st: st.lam if st.lam else None),
 ])
 
 
@@ -134,4 +162,4 @@ def final_weight_decay(stages) -> Optional[float]:
             return lam
     return None
 
-__all__ = ["AnnealWeightDecay", "FitSecondLayer", "GD", "Lazy", "OneStep", "STAGES", "StageSpec", "final_weight_decay", "register_stage", "unregister_stage"]
+__all__ = ["AnnealWeightDecay", "FitSecondLayer", "GD", "GradientFlow", "Lazy", "OneStep", "Polish", "STAGES", "StageSpec", "final_weight_decay", "register_stage", "unregister_stage"]

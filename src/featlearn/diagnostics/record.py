@@ -18,6 +18,7 @@ from featlearn.diagnostics.certificate import certificate_sup, certificate_suppo
 from featlearn.diagnostics.descent import DescentCheck, descent_direction
 from featlearn.diagnostics.dual_certificate import dual_certificate
 from featlearn.diagnostics.features import feature_kernel
+from featlearn.diagnostics.critical import CriticalPoint, critical_point
 from featlearn.diagnostics.hessian import HessianSpectrum, hessian_spectrum
 from featlearn.diagnostics.sphere import GreatCircle, great_circles
 from featlearn.model import Params
@@ -35,6 +36,7 @@ class Diagnostics:
       certificate_support_gap: max over the support of |η_λ(ŵ_j) − sign(a_j)|.
       circles: η_λ and the constructed η on great circles through teacher pairs (full only).
       hessian: the Hessian spectrum of L_λ (full only; eigenvalues None above the size limit).
+      critical_point: ‖∇L_λ‖, the Hessian's inertia and the verdict (`featlearn.diagnostics.critical`; with the Hessian).
       descent: the d = 2 descent-direction check (full, d = 2, no head only).
       notes: why an item was not computed, by item name.
     """
@@ -46,6 +48,7 @@ class Diagnostics:
     certificate_support_gap: Optional[float] = None
     circles: Optional[list[GreatCircle]] = None
     hessian: Optional[HessianSpectrum] = None
+    critical_point: Optional[CriticalPoint] = None
     descent: Optional[DescentCheck] = None
     notes: dict = field(default_factory=dict)
 
@@ -98,6 +101,9 @@ def diagnose(params: Params, teacher: Params, activation, *, lam: Optional[float
         out.notes["circles"] = "needs m* ≥ 2 and a homogeneous activation"
     if finite:
         out.hessian = hessian_spectrum(params, teacher, activation, lam or 0.0, max_params=max_hessian_params)
+        if out.hessian.eigenvalues is not None:
+            out.critical_point = critical_point(params, teacher, activation, lam or 0.0, eigenvalues=out.hessian.eigenvalues,
+                                                dtype=str(params.a.dtype))
     if teacher.W.shape[1] == 2 and not params.has_head and finite:
         out.descent = descent_direction(params, teacher, activation, lam or 0.0, delta_deg=delta_deg)
     return out

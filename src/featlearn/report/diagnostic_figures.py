@@ -24,7 +24,8 @@ def run_diagnostic_figures(result) -> dict:
     if diag.circles:
         figs["certificate"] = dp.certificate_circles(diag.circles)
     if diag.hessian is not None and diag.hessian.eigenvalues is not None:
-        figs["hessian"] = dp.hessian_spectrum_plot(diag.hessian, title=f"{name}: Hessian spectrum of L_λ (λ = {diag.lam or 0:.2g})")
+        figs["hessian"] = dp.hessian_spectrum_plot(diag.hessian, title=f"{name}: Hessian spectrum of L_λ (λ = {diag.lam or 0:.2g})",
+                                                   critical=diag.critical_point)
     if diag.descent is not None:
         figs["descent_2d"] = dp.descent_picture_2d(p, t, diag.descent, even=diag.even)
     return figs

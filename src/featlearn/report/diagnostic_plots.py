@@ -245,11 +245,13 @@ def certificate_sphere(smap, *, even: bool = False, title: str = "Constructed ce
     return fig
 
 
-def hessian_spectrum_plot(spec, *, title: str = "Hessian spectrum of L_λ") -> Figure:
+def hessian_spectrum_plot(spec, *, title: str = "Hessian spectrum of L_λ", critical=None) -> Figure:
     """Sorted eigenvalues of ∇²L_λ (index vs value) on a symlog y axis; a note when skipped.
 
     Args:
       spec: a `featlearn.diagnostics.HessianSpectrum`.
+      critical: the `CriticalPoint` record at the same network, if computed: its tolerance marks the
+        zero eigenvalues (against the flat directions the symmetries predict) and its verdict is in the title.
     """
     fig = Figure(figsize=(6.4, 4.2), layout="constrained")
     ax = fig.add_subplot()
@@ -261,18 +263,27 @@ def hessian_spectrum_plot(spec, *, title: str = "Hessian spectrum of L_λ") -> F
     ev = np.sort(np.asarray(spec.eigenvalues))
     scale = max(float(np.abs(ev).max()), 1e-300)
     linthresh = 10.0 ** np.floor(np.log10(max(scale * 1e-8, 1e-14)))
-    neg = ev < -1e-10 * scale
     idx = np.arange(ev.size)
-    ax.scatter(idx[~neg], ev[~neg], s=6, color="0.2", label="≥ 0 (up to 1e-10·max|λ|)")
-    ax.scatter(idx[neg], ev[neg], s=10, color=NEG, label="< 0")
+    if critical is None:
+        neg = ev < -1e-10 * scale
+        ax.scatter(idx[~neg], ev[~neg], s=6, color="0.2", label="≥ 0 (up to 1e-10·max|λ|)")
+        ax.scatter(idx[neg], ev[neg], s=10, color=NEG, label="< 0")
+        line = f"{int(neg.sum())} negative"
+    else:
+        tol = critical.tol
+        neg, zero = ev < -tol, np.abs(ev) <= tol
+        pos = ~neg & ~zero
+        ax.scatter(idx[pos], ev[pos], s=6, color="0.2", label=f"> 0 ({int(pos.sum())})")
+        ax.scatter(idx[zero], ev[zero], s=10, color="C2", label=f"zero, |λ| ≤ {tol:.0e} ({int(zero.sum())}; symmetries predict {critical.predicted_flat})")
+        ax.scatter(idx[neg], ev[neg], s=10, color=NEG, label=f"< 0 ({int(neg.sum())})")
+        line = f"{critical.verdict} (‖∇L_λ‖ = {critical.grad_norm:.1e})"
     ax.set_yscale("symlog", linthresh=linthresh, linscale=2.0)
     ax.axhline(0.0, color="k", lw=0.7)
     ax.axhspan(-linthresh, linthresh, color="0.9", zorder=0, label=f"linear band |λ| < {linthresh:.0e}")
     ax.set_xlabel("eigenvalue index (ascending)")
     ax.set_ylabel("eigenvalue (symlog)")
     ax.legend(fontsize=8, loc="upper left")
-    ax.set_title(f"{title}\n{spec.n_params} parameters, {int(neg.sum())} negative; "
-                 f"min {ev[0]:.2e}, max {ev[-1]:.2e}", fontsize=10)
+    ax.set_title(f"{title}\n{spec.n_params} parameters, {line}; min {ev[0]:.2e}, max {ev[-1]:.2e}", fontsize=10)
     return fig
 
 

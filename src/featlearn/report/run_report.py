@@ -47,6 +47,8 @@ def render_run_report(run_dir: Path, result) -> str:
     sections = [
         ("Summary", html.table([{"field": k, "value": v} for k, v in top.items()])),
         ("Teachers", html.table(s.get("per_teacher", []))),
+        ("Critical point", html.table([{"field": k, "value": v} for k, v in (s.get("critical_point") or {}).items()])
+         if s.get("critical_point") else html.pre("not computed (the Hessian is computed for networks up to 3000 parameters)")),
         ("Stages", html.table(s.get("stages", []), ["name", "steps", "start_loss", "end_loss", "lr", "lam_start", "lam_end", "seconds"])),
         ("Figures", html.figures(Path(run_dir) / "figures", _captions(), ORDER) + _film_hint(run_dir, result)),
         ("Config", html.pre(config_yaml(result.config))),

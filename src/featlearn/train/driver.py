@@ -178,9 +178,10 @@ def _one_shot(ctx: Context, state: BatchState, si: int, st, built: OneShot, t_st
     state.logger.log(state.step_offset + 1, f"{si}:{st.kind}", 0.0, m, np.asarray(info.get("grad_norm", zeros)), params=state.params)
     end = np.asarray(m["population_loss"])
     below = np.asarray(info["below_threshold"]) if "below_threshold" in info else None
+    iters = np.asarray(info["iterations"]) if "iterations" in info else np.ones(B, int)
     seconds = time.perf_counter() - t_stage
     for b in range(B):
-        state.stage_logs[b].append(StageLog(st.kind, st.kind, si, 1, float(start[b]), float(end[b]), seconds,
+        state.stage_logs[b].append(StageLog(st.kind, st.kind, si, int(iters[b]), float(start[b]), float(end[b]), seconds,
                                             below_threshold=None if below is None else bool(below[b]), diverged=bool(diverged[b])))
     state.step_offset = state.step_offset + 1
 
