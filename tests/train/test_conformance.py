@@ -17,6 +17,8 @@ SETTINGS = {
     "anneal_weight_decay": {"epochs": 2, "steps_per_epoch": 40, "lr": 0.5},
     "gd": {"steps": 60, "lr": 0.2, "lam": 1e-3},
     "lazy": {"steps": 60, "lr": 0.2},
+    "gradient_flow": {"lam0": 1e-3, "epochs": 2, "steps_per_epoch": 3, "dt": 5.0, "rtol": 1e-9, "atol": 1e-11},
+    "polish": {"lam": 1e-3},  # with λ = 0 the far neurons make the Hessian degenerate (Newton is then ill-posed)
 }
 # The one large step is not a descent step on L (it throws the initial weights away): no decrease claim.
 MINIMISES = {"one_step": False}
@@ -28,6 +30,12 @@ TOL = {"float64": 1e-10, "float32": 2e-4}
 # removes the difference but changed which basin a crowded float32 problem of the robustness grid
 # falls into (erf m=16 d=5 m*=6 stopped recovering), so the solve stays in float32.
 TOL_F32_SOLVE = {"fit_second_layer": 6e-3}
+# An adaptive ODE solver accepts or rejects each step on an error estimate: last-bit differences between
+# the batched and the single evaluation of ∇L_λ can flip a decision, which moves the result by up to the
+# solver's tolerance (rtol 1e-9 per step here, accumulated over the steps), not by rounding. Newton's
+# polish stops anywhere on a manifold of critical points (the flat directions of the mass splits): last-bit
+# differences between the batched and the single eigendecomposition move its end point along it.
+TOL_ADAPTIVE = {"gradient_flow": {"float64": 1e-7, "float32": 2e-4}, "polish": {"float64": 1e-7}}
 
 CASES = [(kind, mode, dtype) for kind in STAGES.kinds() for mode in STAGES[kind].modes for dtype in ("float64", "float32")]
 
@@ -60,6 +68,7 @@ def test_stage_conformance(kind, mode, dtype):
         first, last = (rows["reg_loss"].iloc[0], rows["reg_loss"].iloc[-1]) if len(rows) > 1 else (st["start_loss"], st["end_loss"])
         assert last < first, f"{kind}: objective {first} → {last}"
     tol = TOL_F32_SOLVE.get(kind, TOL[dtype]) if dtype == "float32" else TOL[dtype]
+    tol = TOL_ADAPTIVE.get(kind, {}).get(dtype, tol)
     np.testing.assert_allclose(np.asarray(batched[1].params.W), np.asarray(alone.params.W), rtol=0, atol=tol)
     np.testing.assert_allclose(np.asarray(batched[1].params.a), np.asarray(alone.params.a), rtol=0, atol=tol)
     assert batched[1].metrics["step"].tolist() == alone.metrics["step"].tolist()

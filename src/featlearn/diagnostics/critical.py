@@ -57,8 +57,14 @@ class CriticalPoint(NamedTuple):
     note: str = ""
 
     def to_summary(self) -> dict:
-        return {k: getattr(self, k) for k in ("grad_norm", "n_negative", "n_zero", "n_positive", "tol",
-                                               "predicted_flat", "verdict", "lam", "min_eigenvalue", "note")}
+        """JSON form. The tolerance and the lowest eigenvalue are kept to 3 significant digits: near zero an
+        eigenvalue is rounding (±1e-16·‖H‖), whose last digits differ between processes; the counts and
+        the verdict are what the record asserts."""
+        out = {k: getattr(self, k) for k in ("grad_norm", "n_negative", "n_zero", "n_positive", "tol",
+                                              "predicted_flat", "verdict", "lam", "min_eigenvalue", "note")}
+        for k in ("tol", "min_eigenvalue"):
+            out[k] = float(f"{out[k]:.3g}")
+        return out
 
 
 def predicted_flat(params: Params, activation, lam: float, *, mass_floor: float = 1e-12) -> int:

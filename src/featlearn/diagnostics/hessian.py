@@ -30,6 +30,7 @@ from jax.flatten_util import ravel_pytree
 
 from featlearn.gaussian.activations import get_activation
 from featlearn.model import Params
+from featlearn.gaussian.kernels import arccos_kernel
 from featlearn.objective import population_loss_reference, weight_decay
 
 
@@ -68,7 +69,19 @@ class HessianSpectrum(NamedTuple):
 
 
 def hessian_matrix(params: Params, teacher: Params, activation, lam, *, batch_size: int = 256) -> jax.Array:
-    """∇²L_λ(θ) (n, n) in the flattened parameters (`jax.flatten_util.ravel_pytree(params)` order)."""
+    """∇²L_λ(θ) (n, n) in the flattened parameters (`jax.flatten_util.ravel_pytree(params)` order).
+
+    Without a linear head, assembled block by block from the second derivatives of the pair kernel
+    k(u, v) (`hessian_blocks`: O(m²d²) work); with one, by n Hessian-vector products of the fused
+    gradient (`hessian_matrix_hvp`: O(m³d²))."""
+    name = get_activation(activation).name
+    if not params.has_head:
+        return _hessian_blocks(params.a, params.W, teacher, jnp.asarray(lam, params.a.dtype), activation=name)
+    return hessian_matrix_hvp(params, teacher, activation, lam, batch_size=batch_size)
+
+
+def hessian_matrix_hvp(params: Params, teacher: Params, activation, lam, *, batch_size: int = 256) -> jax.Array:
+    """∇²L_λ(θ) by n = m(d + 1) (+ head) Hessian-vector products of the fused gradient, batched."""
     name = get_activation(activation).name
     flat, unravel = ravel_pytree(params)
     return _hessian(flat, teacher, jnp.asarray(lam, flat.dtype), unravel=unravel, activation=name, batch_size=batch_size)
@@ -82,6 +95,48 @@ def _hessian(flat, teacher, lam, *, unravel, activation, batch_size):
         return jax.jvp(grad, (flat,), (e,))[1]
 
     return jax.lax.map(column, jnp.eye(flat.size, dtype=flat.dtype), batch_size=batch_size)
+
+
+def _pair_kernel(activation: str):
+    """k(u, v) for one pair, in the twice-differentiable form `loss_c2` uses."""
+    act = get_activation(activation)
+    if act.coef is not None:
+        return lambda u, v: arccos_kernel(u[None], v[None], act.coef, clip_gradient=False)[0, 0]
+    return lambda u, v: act.kernel(u[None], v[None])[0, 0]
+
+
+@partial(jax.jit, static_argnames=("activation",))
+def _hessian_blocks(a, W, teacher, lam, *, activation):
+    r"""∇²L_λ for L = ½ bᵀK(Z, Z)b, b = (a, −a*), Z = (W; W*), from the pair kernel's derivatives:
+
+        ∂²L/∂a_j∂a_k     = k(w_j, w_k) + λδ_jk
+        ∂²L/∂a_j∂w_k     = δ_jk Σ_q b_q ∂₁k(w_j, z_q) + a_k ∂₂k(w_j, w_k)
+        ∂²L/∂w_j∂w_k     = a_j a_k ∂₁∂₂k(w_j, w_k)                                   (j ≠ k)
+        ∂²L/∂w_j²        = a_j Σ_q b_q ∂₁∂₁k(w_j, z_q) + a_j² ∂₁∂₂k(w_j, w_j) + λI
+
+    (k symmetric; ∂₁, ∂₂: derivatives in the first and second argument)."""
+    m, d = W.shape
+    k = _pair_kernel(activation)
+    Z = jnp.concatenate([W, teacher.W.astype(W.dtype)])
+    b = jnp.concatenate([a, -teacher.a.astype(a.dtype)])
+
+    g1 = jax.grad(k, 0)
+    d1 = jax.jacfwd(g1, argnums=(0, 1))  # (∂₁∂₁k, ∂₁∂₂k)
+    kv, G1 = jax.vmap(lambda u: jax.vmap(lambda v: (k(u, v), g1(u, v)))(Z))(W)  # (m, m+m*), (m, m+m*, d)
+    G2 = jnp.swapaxes(G1[:, :m], 0, 1)  # ∂₂k(w_j, w_k) = ∂₁k(w_k, w_j)
+    M11s, M12 = jax.vmap(lambda u: jax.vmap(lambda v: d1(u, v))(W))(W)  # student pairs: (m, m, d, d) each
+    M11t = jax.vmap(lambda u: jax.vmap(lambda v: d1(u, v)[0])(Z[m:]))(W)  # teacher pairs: (m, m*, d, d)
+    M11 = jnp.concatenate([M11s, M11t], axis=1)
+    eye_m = jnp.eye(m, dtype=a.dtype)
+    H_aa = kv[:, :m] + lam * eye_m
+    diag_aw = jnp.einsum("q,jqe->je", b, G1)  # (m, d)
+    H_aW = eye_m[:, :, None] * diag_aw[:, None, :] + a[None, :, None] * G2  # [j, k, e]
+    H_WW = (a[:, None, None, None] * a[None, :, None, None]) * M12  # [j, k, e, f]
+    diag_ww = a[:, None, None] * jnp.einsum("q,jqef->jef", b, M11) + lam * jnp.eye(d, dtype=a.dtype)[None]
+    H_WW = H_WW + eye_m[:, :, None, None] * diag_ww[:, None, :, :]
+    H_WW = H_WW.transpose(0, 2, 1, 3).reshape(m * d, m * d)
+    H_aW = H_aW.reshape(m, m * d)
+    return jnp.block([[H_aa, H_aW], [H_aW.T, H_WW]])
 
 
 def hessian_spectrum(

@@ -35,7 +35,7 @@ class Diagnostics:
       certificate_sup: sup_u |η_λ(u)| (None when λ is None or the loss is not finite).
       certificate_support_gap: max over the support of |η_λ(ŵ_j) − sign(a_j)|.
       circles: η_λ and the constructed η on great circles through teacher pairs (full only).
-      hessian: the Hessian spectrum of L_λ (full only; eigenvalues None above the size limit).
+      hessian: the Hessian spectrum of L_λ (eigenvalues None above the size limit).
       critical_point: ‖∇L_λ‖, the Hessian's inertia and the verdict (`featlearn.diagnostics.critical`; with the Hessian).
       descent: the d = 2 descent-direction check (full, d = 2, no head only).
       notes: why an item was not computed, by item name.
@@ -63,7 +63,8 @@ def diagnose(params: Params, teacher: Params, activation, *, lam: Optional[float
       lam: weight decay of the certificate / Hessian (None: no certificate).
       delta_deg, mass_tol: alignment thresholds (DESIGN §1.7).
       key: PRNG key of the certificate's random starts.
-      full: also the great circles, the Hessian and (d = 2) the descent picture.
+      full: also the great circles and (d = 2) the descent picture (the Hessian spectrum and the
+        critical-point record are computed either way, up to `max_hessian_params`).
       finite: whether the network's loss is finite (no certificate otherwise).
       max_hessian_params: skip the Hessian above this many parameters.
 
@@ -87,6 +88,11 @@ def diagnose(params: Params, teacher: Params, activation, *, lam: Optional[float
         out.notes["certificate"] = "no stage sets a weight decay λ"
     else:
         out.notes["certificate"] = "the final loss is not finite"
+    if finite:  # the Hessian and the critical-point record are summary items: computed in both modes
+        out.hessian = hessian_spectrum(params, teacher, activation, lam or 0.0, max_params=max_hessian_params)
+        if out.hessian.eigenvalues is not None:
+            out.critical_point = critical_point(params, teacher, activation, lam or 0.0, eigenvalues=out.hessian.eigenvalues,
+                                                dtype=str(params.a.dtype))
     if not full:
         return out
     if teacher.W.shape[0] >= 2 and fk.coef is not None:
@@ -99,11 +105,6 @@ def diagnose(params: Params, teacher: Params, activation, *, lam: Optional[float
         out.circles = great_circles(fns, teacher, fk.even, max_pairs=3)
     else:
         out.notes["circles"] = "needs m* ≥ 2 and a homogeneous activation"
-    if finite:
-        out.hessian = hessian_spectrum(params, teacher, activation, lam or 0.0, max_params=max_hessian_params)
-        if out.hessian.eigenvalues is not None:
-            out.critical_point = critical_point(params, teacher, activation, lam or 0.0, eigenvalues=out.hessian.eigenvalues,
-                                                dtype=str(params.a.dtype))
     if teacher.W.shape[1] == 2 and not params.has_head and finite:
         out.descent = descent_direction(params, teacher, activation, lam or 0.0, delta_deg=delta_deg)
     return out

@@ -49,7 +49,8 @@ def build(static: Static, cfg: GradientFlow, index: int) -> Iterative:
         def field(t, y, args):
             return jax.tree.map(jnp.negative, jax.grad(training_loss)(y, problem, static, lam))
 
-        sol = diffrax.diffeqsolve(diffrax.ODETerm(field), solver, t0=0.0, t1=float(cfg.dt), dt0=None, y0=params,
+        dtype = params.a.dtype  # flow time in the parameters' dtype (float32 networks: no float64 mixing)
+        sol = diffrax.diffeqsolve(diffrax.ODETerm(field), solver, t0=jnp.asarray(0.0, dtype), t1=jnp.asarray(cfg.dt, dtype), dt0=None, y0=params,
                                   stepsize_controller=controller, saveat=diffrax.SaveAt(t1=True),
                                   max_steps=cfg.max_solver_steps, throw=False)
         ok = sol.result == diffrax.RESULTS.successful
