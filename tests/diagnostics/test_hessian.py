@@ -81,3 +81,25 @@ def test_skipped_above_size_limit(teacher):
     assert spec.eigenvalues is None and spec.n_params == 15
     assert "max_params=10" in spec.note
     assert spec.to_summary() == {"n_params": 15, "note": spec.note}
+
+
+@pytest.mark.parametrize("activation", ["relu_trim", "relu", "abs", "erf"])
+def test_block_assembly_equals_hessian_vector_products(activation):
+    """`hessian_matrix` (no head) assembles ∇²L_λ from the pair kernel's derivatives; the n Hessian-vector
+    products of the fused gradient are a second method. Equal to rounding at generic neurons; with
+    coincident, antipodal, on-teacher and zero-norm neurons equal to √ε: there the kernel is C² but not
+    C³ (h''(c) = 1/√(1 − c²)), so a cosine rounded to 1 − ulp instead of 1 moves the curvature by ~√ulp."""
+    from featlearn.diagnostics.hessian import hessian_matrix_hvp
+
+    t = orthonormal_teacher(5, [1.0, -1.0, 1.0], seed=1)
+    rng = np.random.default_rng(3)
+    W = rng.standard_normal((6, 5)) / np.sqrt(5)
+    a = jnp.asarray(rng.standard_normal(6))
+    for special, rtol in ((False, 1e-13), (True, 1e-7)):
+        if special:
+            W[1], W[2], W[3], W[4] = W[0], -2 * W[0], 0.7 * np.asarray(t.W[0]), 0.0
+        net = featlearn.Params(a, jnp.asarray(W))
+        A = np.asarray(hessian_matrix(net, t, activation, LAM))
+        B = np.asarray(hessian_matrix_hvp(net, t, activation, LAM))
+        assert np.isfinite(A).all()
+        np.testing.assert_allclose(A, B, rtol=0, atol=rtol * np.abs(B).max())
