@@ -55,12 +55,14 @@ def build(static: Static, cfg: GD, index: int) -> Iterative:
     def step(params, state, k, problem: Problem):
         loss, g = jax.value_and_grad(training_loss)(params, minibatch(problem, k), static, cfg.lam)
         if not auto:
-            updates, state = opt.update(g, state, params)
+            with jax.numpy_dtype_promotion("standard"):  # optax's Adam mixes its int32 count with float betas
+                updates, state = opt.update(g, state, params)
             return optax.apply_updates(params, updates), state, StepInfo(loss, tree_norm(g))
         opt_state, lr_state = state
         if not (static.mode == "empirical" and cfg.batch_size):  # backtrack on the full-batch objective only
             lr_state = stepsize.backtrack(lr_state, loss)
-        updates, opt_state = opt.update(g, opt_state, params)
+        with jax.numpy_dtype_promotion("standard"):
+            updates, opt_state = opt.update(g, opt_state, params)
         updates = jax.tree.map(lambda u: lr_state.lr * u, updates)
         return optax.apply_updates(params, updates), (opt_state, lr_state), StepInfo(loss, tree_norm(g))
 
