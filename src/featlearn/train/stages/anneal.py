@@ -25,8 +25,9 @@ from featlearn.train.iterative import Iterative, StepInfo, tree_norm
 from featlearn.train.problem import Problem, Static, smooth_training_loss, training_loss
 
 
-def lambda_schedule(cfg: AnnealWeightDecay):
-    """step ↦ λ₀ · factor^(step // steps_per_epoch), in the default float dtype (float64 with x64 on;
+def lambda_schedule(cfg):
+    """step ↦ λ₀ · factor^(step // steps_per_epoch) for a stage with those fields (anneal_weight_decay,
+    gradient_flow), in the default float dtype (float64 with x64 on;
     optax's schedules compute in float32, which would round λ₀ = 1e-3 to 1.00000005e-3)."""
     lam0, factor, spe = float(cfg.lam0), float(cfg.factor), int(cfg.steps_per_epoch)
 

@@ -21,18 +21,10 @@ import jax.numpy as jnp
 
 from featlearn.config.stages import GradientFlow
 from featlearn.train.iterative import Iterative, StepInfo, tree_norm
+from featlearn.train.stages.anneal import lambda_schedule  # the same λ₀·factor^epoch schedule
 from featlearn.train.problem import Problem, Static, training_loss
 
 SOLVERS = {"tsit5": diffrax.Tsit5, "dopri5": diffrax.Dopri5}
-
-
-def lambda_schedule(cfg: GradientFlow):
-    lam0, factor, spe = float(cfg.lam0), float(cfg.factor), int(cfg.steps_per_epoch)
-
-    def schedule(k):
-        return lam0 * jnp.power(factor, jnp.floor_divide(k, spe).astype(jnp.result_type(float)))
-
-    return schedule
 
 
 def build(static: Static, cfg: GradientFlow, index: int) -> Iterative:
@@ -61,4 +53,4 @@ def build(static: Static, cfg: GradientFlow, index: int) -> Iterative:
     return Iterative(total=cfg.epochs * cfg.steps_per_epoch, init_state=init_state, step=step, lam=sched)
 
 
-__all__ = ["SOLVERS", "build", "lambda_schedule"]
+__all__ = ["SOLVERS", "build"]
