@@ -1,8 +1,8 @@
 """P8 of DESIGN §7.8: featlearn's exact population Hessian of L_λ against `jax.hessian` of the same loss.
 
-featlearn's `hessian_matrix` takes n = m(d + 1) forward-over-reverse Hessian-vector products of the
-fused closed-form gradient, batched (`jax.lax.map`, 256 columns at a time); the reference is
-`jax.hessian` (forward over reverse, all columns at once) of the same function `loss_c2`. Both are
+featlearn's `hessian_matrix` assembles the Hessian block by block from the closed-form pair kernel's
+first and second derivatives (O(m²d²) work, no Hessian-vector products); the reference is
+`jax.hessian` (forward over reverse, all n = m(d + 1) columns at once) of the same function `loss_c2`. Both are
 jitted and timed best-of-k after a warm-up, in this process; the ratio is reference ÷ featlearn.
 """
 

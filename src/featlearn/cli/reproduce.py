@@ -8,9 +8,18 @@ from typing import List
 import typer
 
 
+def _shipped_ids() -> str:
+    """The experiment ids shipped as `E<n>.yaml`, found without importing the package (fast `--help`)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("featlearn.experiments")
+    folder = Path(spec.submodule_search_locations[0]) if spec and spec.submodule_search_locations else None
+    ids = sorted((p.stem for p in folder.glob("E*.yaml") if p.stem[1:].isdigit()), key=lambda i: int(i[1:])) if folder else []
+    return ", ".join(ids)
+
 
 def reproduce_cmd(
-    ids: List[str] = typer.Argument(None, help="Experiment ids (E1 … E8)."),
+    ids: List[str] = typer.Argument(None, help=f"Experiment ids ({_shipped_ids()})."),
     all_: bool = typer.Option(False, "--all", help="Run every experiment."),
     size: str = typer.Option("small", "--size", help="small (seconds, CI) or full (the paper-size figure)."),
     out: Path = typer.Option(Path("experiments"), "--out", help="Parent folder of the experiment folders."),
