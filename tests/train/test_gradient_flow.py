@@ -50,3 +50,42 @@ def test_an_interval_the_solver_cannot_finish_is_reported():
         {"kind": "gradient_flow", "epochs": 1, "steps_per_epoch": 2, "dt": 1e3, "max_solver_steps": 2}]})
     assert r.summary.status == "diverged"
     assert "gradient_flow" in r.summary.message
+
+
+def test_an_interrupted_flow_resumes_to_the_uninterrupted_result(tmp_path):
+    """Interrupted inside the gradient_flow stage (a KeyboardInterrupt from the progress callback after a
+    checkpoint), `resume=True` continues from the last checkpoint and ends bit-identical to a run that was
+    never interrupted: the flow's state is the parameters alone, so epoch and interval boundaries resume."""
+    cfg = {**BASE, "name": "flow", "log_every": 5, "checkpoint_every": 5, "stages": START + [
+        {"kind": "gradient_flow", "epochs": 3, "steps_per_epoch": 10, "dt": 20.0}]}
+    whole = featlearn.run(cfg, out=tmp_path / "whole", progress=False)
+
+    def interrupt(stage, index, step, total, loss, lam):
+        if index == 2 and step >= 15:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        featlearn.run(cfg, out=tmp_path / "cut", progress=interrupt)
+    run_dir = next((tmp_path / "cut").iterdir())
+    assert (run_dir / "checkpoint.npz").exists() and not (run_dir / "summary.json").exists()
+    seen = []
+    again = featlearn.run(cfg, out=tmp_path / "cut", resume=True, progress=lambda *a: seen.append((a[1], a[2])))
+    assert seen[0][0] == 2 and seen[0][1] > 10, seen[:3]  # it continued inside the flow stage, not from the start
+    np.testing.assert_array_equal(np.asarray(again.params.W), np.asarray(whole.params.W))
+    np.testing.assert_array_equal(np.asarray(again.params.a), np.asarray(whole.params.a))
+    assert again.metrics["step"].tolist() == whole.metrics["step"].tolist()
+    assert again.summary.final_population_loss == whole.summary.final_population_loss
+
+
+@pytest.mark.slow
+def test_flow_on_the_default_problem_reaches_the_gd_end_state():
+    """The default run with its anneal stage replaced by the gradient flow on the same λ schedule (flow time
+    per epoch = lr × steps_per_epoch) recovers the teacher (δ = 2°, tol 1e-3) at the loss GD reaches."""
+    gd = featlearn.run({}, progress=False)
+    anneal = gd.config.stages[2]
+    flow_stage = {"kind": "gradient_flow", "lam0": anneal.lam0, "factor": anneal.factor, "epochs": anneal.epochs,
+                  "steps_per_epoch": 20, "dt": float(gd.summary.stages[2]["lr"]) * anneal.steps_per_epoch / 20}
+    stages = [s.model_dump() for s in gd.config.stages[:2]] + [flow_stage]
+    flow = featlearn.run({"stages": stages}, progress=False)
+    assert gd.summary.recovered and flow.summary.recovered, flow.summary.recovery_note
+    assert flow.summary.final_population_loss == pytest.approx(gd.summary.final_population_loss, rel=0.05)

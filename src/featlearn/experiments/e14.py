@@ -71,7 +71,13 @@ def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
     ]
     figs = {"distance": plot("compare_curves", frames, "distance", "relative distance to the flow",
                              f"E14: GD against gradient flow (λ = {lam:g})")}
+    def cost(r):  # the compared stage's wall time (compile included) and the population loss it ends at
+        st = r.summary["stages"][2]
+        return f"{st['seconds']:.2f} s to L = {st['end_loss']:.4g}"
+
+    timing = (f" Wall time of the compared stage (compilation included): gradient flow {cost(flow)}; "
+              f"GD at h = {h:g} {cost(runs[h])}; GD at h = {h / 2:g} {cost(runs[h / 2])}.")
     captions = {"distance": f"Distance in parameter space between GD and the gradient flow at equal flow times t (x axis: t / {h:g}, "
                             f"the GD step count at h = {h:g}), relative to how far the flow moves over the horizon T = {T:g}: ‖θ_GD(t) − θ_flow(t)‖ ÷ ‖θ_flow(T) − θ_flow(0)‖. "
-                            f"Adam with lr = {h:g} is placed at t = step·lr."}
+                            f"Adam with lr = {h:g} is placed at t = step·lr." + timing}
     return ExperimentResult("E14", "", size, claims, table, figs, captions)

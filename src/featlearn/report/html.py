@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
@@ -58,8 +57,10 @@ def table(rows: Iterable[Mapping], columns: Optional[list] = None) -> str:
 def _fmt(v) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"
-    if isinstance(v, (list, dict)):
-        return json.dumps(v)
+    if isinstance(v, dict):  # a claim's several measured numbers: "name = value" pairs, numbers to 4 digits
+        return ", ".join(f"{k} = {_fmt(x)}" for k, x in v.items())
+    if isinstance(v, list):
+        return "[" + ", ".join(_fmt(x) for x in v) + "]"
     return "" if v is None else str(v)
 
 
