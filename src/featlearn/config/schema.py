@@ -21,15 +21,46 @@ from featlearn.config.stages import STAGES, AnnealWeightDecay, FitSecondLayer, O
 
 
 
-def _known_activation(name: str) -> str:
-    from featlearn.gaussian.activations import ACTIVATIONS
+def _hermite_spec(value):
+    """`{hermite: [c0, c1, ...]}` (σ = Σ c_k He_k/√k!) → its canonical name "hermite(c0,c1,…)"."""
+    if isinstance(value, dict) and set(value) == {"hermite"}:
+        from featlearn.gaussian.activations import hermite_name
 
-    if name not in ACTIVATIONS:
-        raise ValueError(f"must be one of {', '.join(repr(a) for a in ACTIVATIONS)}")
+        cs = value["hermite"]
+        if (not isinstance(cs, (list, tuple)) or not 1 <= len(cs) <= 13
+                or any(isinstance(c, bool) or not isinstance(c, (int, float)) or not math.isfinite(c) for c in cs)):
+            raise ValueError("hermite: give 1 to 13 finite Hermite coefficients [c0, c1, ...] (σ = Σ c_k He_k/√k!)")
+        if all(c == 0 for c in cs):
+            raise ValueError("hermite: at least one coefficient must be nonzero")
+        return hermite_name(cs)
+    if isinstance(value, dict):
+        raise ValueError("must be a name or {hermite: [c0, c1, ...]}")
+    return value
+
+
+def _lookup_activation(value):
+    """The activation a raw config value names, or None when it names none (the validator then says why)."""
+    from featlearn.gaussian.activations import get_activation
+
+    try:
+        return get_activation(_hermite_spec(value)) if isinstance(value, (str, dict)) else None
+    except ValueError:
+        return None
+
+
+def _known_activation(name: str) -> str:
+    from featlearn.gaussian.activations import ACTIVATIONS, get_activation
+
+    try:
+        get_activation(name)
+    except ValueError:
+        raise ValueError(f"must be one of {', '.join(repr(a) for a in ACTIVATIONS if not a.startswith('hermite('))} "
+                         "or {hermite: [c0, c1, ...]}") from None
     return name
 
 
-ActivationName = Annotated[str, AfterValidator(_known_activation)]  # a name of `featlearn.gaussian.ACTIVATIONS`
+# a name of `featlearn.gaussian.ACTIVATIONS` (or a registered one), or {hermite: [...]} (stored by its name)
+ActivationName = Annotated[str, BeforeValidator(_hermite_spec), AfterValidator(_known_activation)]
 
 
 ASTAR_CHOICES = ("ones", "random_signs", "alternating")  # presets of teacher.a_star
@@ -119,10 +150,12 @@ class TeacherConfig(Strict):
 
 class StudentConfig(Strict):
     """Student width m; `head` adds a free linear head c + v·x (fitted exactly in population mode).
-    Left out, `head` follows the activation (see `RunConfig`)."""
+    Left out, `head` follows the activation (see `RunConfig`). `activation` left out is the teacher's;
+    a different one is a misspecified student (DESIGN §7.5)."""
 
     m: PosInt = 64
     head: bool = False
+    activation: Optional[ActivationName] = None
 
 
 class DataConfig(Strict):
@@ -221,11 +254,11 @@ class RunConfig(Strict):
         stage is lazy; a stage's `balance` (left out) is true only for a homogeneous σ."""
         if not isinstance(data, dict):
             return data
-        from featlearn.gaussian.activations import ACTIVATIONS
-
         teacher = data.get("teacher") if isinstance(data.get("teacher"), dict) else {}
-        name = teacher.get("activation", TeacherConfig.model_fields["activation"].default)
-        act = ACTIVATIONS.get(name) if isinstance(name, str) else None  # anything else: the field validator says why
+        student = data.get("student") if isinstance(data.get("student"), dict) else {}
+        # the student's activation (left out: the teacher's) decides the head and balancing defaults
+        name = student.get("activation") or teacher.get("activation", TeacherConfig.model_fields["activation"].default)
+        act = _lookup_activation(name)  # None: the field validator says why
         if act is None:
             return data
         data = dict(data)
@@ -241,6 +274,21 @@ class RunConfig(Strict):
             lazy = isinstance(stages, list) and any(isinstance(st, dict) and st.get("kind") == "lazy" for st in stages)
             data["student"] = {**student, "head": bool(act.low_orders and not lazy)}
         return data
+
+    @property
+    def student_activation(self) -> str:
+        """The student's activation: `student.activation`, or the teacher's when it is left out."""
+        return self.student.activation or self.teacher.activation
+
+    @property
+    def misspecified(self) -> bool:
+        """The student's activation differs from the teacher's."""
+        return self.student_activation != self.teacher.activation
+
+    @property
+    def objective_activation(self) -> str:
+        """The name the objectives take: the activation, or "student|teacher" for a misspecified student."""
+        return f"{self.student_activation}|{self.teacher.activation}" if self.misspecified else self.teacher.activation
 
     @field_validator("name")
     @classmethod
@@ -262,12 +310,13 @@ class RunConfig(Strict):
         from featlearn.gaussian.activations import get_activation, homogeneous_names
 
         problems: list[str] = []  # every cross-key problem is reported at once, one line each
-        act = self.teacher.activation
+        act = self.student_activation
         if not get_activation(act).homogeneous:
             for i, st in enumerate(self.stages):
                 if STAGES[st.kind].balances and st.balance:
                     homog = ", ".join(homogeneous_names())
-                    problems.append(f"stages.{i}.balance: balancing needs a homogeneous activation ({homog}), not {act}; set it to false")
+                    problems.append(f"stages.{i}.balance: balancing needs a homogeneous student activation ({homog}), not {act}; "
+                                    "set it to false")
         for i, st in enumerate(self.stages):
             if self.data.mode not in STAGES[st.kind].modes:
                 problems.append(f"stages.{i}.kind: {st.kind} supports data.mode {' or '.join(STAGES[st.kind].modes)}, not {self.data.mode}")

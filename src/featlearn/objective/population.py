@@ -33,6 +33,7 @@ import jax
 import jax.numpy as jnp
 
 from featlearn.gaussian.activations import get_activation
+from featlearn.gaussian.quadrature import gram_quadform
 from featlearn.gaussian.kernels import ArcCosCoefficients, arccos_kernel, cosine_and_norms, dh
 from featlearn.model import Params
 
@@ -93,6 +94,11 @@ def kernel_quadform(b, Z, activation, trimmed: bool = False):
     coef = act.trimmed_coef if trimmed else act.coef
     if coef is not None:
         return arccos_quadform(b, Z, coef)
+    if act.quadrature:  # fused value-and-gradient of the quadrature kernel (one pass of f, f' per node pair)
+        value = gram_quadform(act.fn, act.rule, b, Z)
+        if trimmed:
+            value = value - 0.5 * (b @ act.mean(Z)) ** 2 - 0.5 * jnp.sum((b @ act.linear(Z)) ** 2)
+        return jnp.maximum(value, 0.0)
     Kfn = act.trimmed_kernel if trimmed else act.kernel
     return _nonneg_quadform(b, Kfn(Z, Z))
 
