@@ -98,6 +98,8 @@ class Summary(Mapping):
       recovered, max_angle_deg, far_mass, per_teacher, recovery_error, effective_neurons: alignment
         with the teacher (DESIGN §1.7).
       recovery_note: why the teacher is not recovered, one line (None when it is, or unknown).
+      misspecified: for a student whose activation differs from the teacher's, one line saying so and
+        what it means for the other figures (None otherwise).
       certificate_sup, certificate_lambda, certificate_support_gap: global-optimality check (§1.5).
       relative_weight_movement: ‖W − W₀‖_F / ‖W₀‖_F.
       critical_point: the critical-point record (§7.6) when computed, else None.
@@ -116,6 +118,7 @@ class Summary(Mapping):
     far_mass: Optional[float] = None
     per_teacher: list = field(default_factory=list)
     recovery_note: Optional[str] = None
+    misspecified: Optional[str] = None
     certificate_sup: Optional[float] = None
     certificate_lambda: Optional[float] = None
     certificate_support_gap: Optional[float] = None
@@ -166,7 +169,7 @@ SUMMARY_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Summary
 # Summary fields that are one number (or boolean) per run: what a sweep report can plot.
 SCALAR_KEYS: tuple[str, ...] = tuple(
     f.name for f in dataclasses.fields(Summary)
-    if f.name not in ("status", "message", "per_teacher", "recovery_note", "stages", "critical_point", "config_digest", "featlearn_version", "seed")
+    if f.name not in ("status", "message", "per_teacher", "recovery_note", "misspecified", "stages", "critical_point", "config_digest", "featlearn_version", "seed")
 )
 
 

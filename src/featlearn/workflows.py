@@ -136,7 +136,7 @@ def animate(run_dir: str | Path, out: str | Path | None = None, *, fps: float = 
     path.parent.mkdir(parents=True, exist_ok=True)
     cfg = result.config
     try:
-        n = write_animation(path, result.trajectory, result.teacher, result.metrics, cfg.teacher.activation, cfg.student.head,
+        n = write_animation(path, result.trajectory, result.teacher, result.metrics, cfg.student_activation, cfg.student.head,
                             title=cfg.name, fps=fps)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None

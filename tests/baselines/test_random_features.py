@@ -114,4 +114,4 @@ def test_estimator(setup):
     np.testing.assert_array_equal(pop.W_, est.W_)
     assert pop.population_excess_loss(teacher) <= loss + 1e-3 * 0.5 * float(jnp.sum(est.coef_**2))
     with pytest.raises(ValueError, match="activation"):
-        RandomFeaturesRidge(activation="tanh").fit(X, y)
+        RandomFeaturesRidge(activation="swish").fit(X, y)

@@ -89,8 +89,8 @@ def test_kernel_is_finite_and_zero_at_zero_norm(act):
 
 
 def test_unknown_activation_names_the_valid_ones():
-    with pytest.raises(ValueError, match="activation.*valid: abs, erf, relu, relu_trim"):
-        featlearn.kernel("tanh", jnp.eye(2), jnp.eye(2))
+    with pytest.raises(ValueError, match="activation.*valid: abs, erf, gelu, he2, he3, he4, relu, relu_trim, sigmoid, silu, softplus, tanh"):
+        featlearn.kernel("swish", jnp.eye(2), jnp.eye(2))
 
 
 def test_fast_arccos_matches_numpy_to_rounding():

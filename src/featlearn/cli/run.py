@@ -30,7 +30,10 @@ def run_cmd(
     typer.echo(f"final population loss: {_num(s.final_population_loss, '.3e')}")
     if s.test_loss is not None:
         typer.echo(f"train loss: {_num(s.train_loss, '.3e')}   test loss: {_num(s.test_loss, '.3e')} (data.n_test fresh samples)")
-    typer.echo(f"recovered: {s.recovered}  (max angle {_num(s.max_angle_deg, '.3f')}°, far mass {_num(s.far_mass, '.2e')})")
+    angle = "n/a" if s.max_angle_deg is None else f"{s.max_angle_deg:.3f}°"
+    typer.echo(f"recovered: {s.recovered}  (max angle {angle}, far mass {_num(s.far_mass, '.2e')})")
+    if s.misspecified:
+        typer.echo(f"  {s.misspecified}")
     if s.recovery_note:
         typer.echo(f"  not recovered: {s.recovery_note}")
     if s.certificate_sup is not None:

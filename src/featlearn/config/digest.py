@@ -6,9 +6,19 @@ import hashlib
 import json
 
 
+# Optional fields added after run folders were first named: left out of the resolved config (and so of the
+# digest) while unset, so a config that does not use them keeps its digest and its run folder.
+OMITTED_WHEN_UNSET = (("student", "activation"),)
+
+
 def config_to_dict(cfg) -> dict:
-    """The resolved config as plain JSON-able data (all defaults filled in)."""
-    return cfg.model_dump(mode="json")
+    """The resolved config as plain JSON-able data (all defaults filled in, except the unset fields of
+    `OMITTED_WHEN_UNSET`)."""
+    out = cfg.model_dump(mode="json")
+    for section, key in OMITTED_WHEN_UNSET:
+        if isinstance(out.get(section), dict) and out[section].get(key, 0) is None:
+            del out[section][key]
+    return out
 
 
 def digest(cfg) -> str:

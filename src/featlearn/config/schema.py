@@ -257,9 +257,10 @@ class RunConfig(Strict):
         teacher = data.get("teacher") if isinstance(data.get("teacher"), dict) else {}
         student = data.get("student") if isinstance(data.get("student"), dict) else {}
         # the student's activation (left out: the teacher's) decides the head and balancing defaults
-        name = student.get("activation") or teacher.get("activation", TeacherConfig.model_fields["activation"].default)
-        act = _lookup_activation(name)  # None: the field validator says why
-        if act is None:
+        t_name = teacher.get("activation", TeacherConfig.model_fields["activation"].default)
+        act = _lookup_activation(student.get("activation") or t_name)  # None: the field validator says why
+        t_act = _lookup_activation(t_name)
+        if act is None or t_act is None:
             return data
         data = dict(data)
         if "stages" not in data:
@@ -272,7 +273,8 @@ class RunConfig(Strict):
         student = data.get("student", {})
         if isinstance(student, dict) and student.get("head") is None:
             lazy = isinstance(stages, list) and any(isinstance(st, dict) and st.get("kind") == "lazy" for st in stages)
-            data["student"] = {**student, "head": bool(act.low_orders and not lazy)}
+            # a head when either σ has Hermite orders 0 or 1 (a misspecified student must take the teacher's)
+            data["student"] = {**student, "head": bool((act.low_orders or t_act.low_orders) and not lazy)}
         return data
 
     @property

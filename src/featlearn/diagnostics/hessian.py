@@ -75,7 +75,7 @@ def hessian_matrix(params: Params, teacher: Params, activation, lam, *, batch_si
     k(u, v) (`hessian_blocks`: O(m²d²) work); with one, by n Hessian-vector products of the fused
     gradient (`hessian_matrix_hvp`: O(m³d²))."""
     name = get_activation(activation).name
-    if not params.has_head:
+    if not params.has_head and get_activation(activation).teacher is None:  # a misspecified pair: no shared pair kernel
         return _hessian_blocks(params.a, params.W, teacher, jnp.asarray(lam, params.a.dtype), activation=name)
     return hessian_matrix_hvp(params, teacher, activation, lam, batch_size=batch_size)
 

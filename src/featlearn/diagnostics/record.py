@@ -21,6 +21,7 @@ from featlearn.diagnostics.features import feature_kernel
 from featlearn.diagnostics.critical import CriticalPoint, critical_point
 from featlearn.diagnostics.hessian import HessianSpectrum, hessian_spectrum
 from featlearn.diagnostics.sphere import GreatCircle, great_circles
+from featlearn.gaussian.activations import get_activation
 from featlearn.model import Params
 
 
@@ -79,7 +80,15 @@ def diagnose(params: Params, teacher: Params, activation, *, lam: Optional[float
     fk = feature_kernel(activation, params.has_head)
     al = alignment(params, teacher, activation, delta_deg=delta_deg, mass_tol=mass_tol)
     out = Diagnostics(al, fk.even, lam)
-    if not fk.activation.homogeneous:
+    act = get_activation(activation)
+    mis = act.teacher is not None
+    if mis:
+        s_name, t_name = act.name.split("|")
+        out.notes["misspecified"] = (f"misspecified student: σ_s = {s_name}, teacher σ_t = {t_name}; the teacher is not a network "
+                                     "of the student's class, so recovery means the best approximation, not L = 0")
+        out.notes["certificate"] = ("misspecified student: the certificates assume the teacher is a network of the student's "
+                                    "activation, which it is not here")
+    elif not fk.activation.homogeneous:
         out.notes["certificate"] = f"{fk.activation.name} is not homogeneous: the measure-space certificate does not apply"
     elif lam is not None and finite:
         out.certificate_sup = float(certificate_sup(params, teacher, activation, lam, key).sup)
@@ -95,7 +104,9 @@ def diagnose(params: Params, teacher: Params, activation, *, lam: Optional[float
                                                 dtype=str(params.a.dtype))
     if not full:
         return out
-    if teacher.W.shape[0] >= 2 and fk.coef is not None:
+    if mis:
+        out.notes["circles"] = "no certificate for a misspecified student"
+    elif teacher.W.shape[0] >= 2 and fk.coef is not None:
         fns = {}
         if lam is not None:
             eta_lam = empirical_certificate(params, teacher, activation, lam)
@@ -105,7 +116,7 @@ def diagnose(params: Params, teacher: Params, activation, *, lam: Optional[float
         out.circles = great_circles(fns, teacher, fk.even, max_pairs=3)
     else:
         out.notes["circles"] = "needs m* ≥ 2 and a homogeneous activation"
-    if teacher.W.shape[1] == 2 and not params.has_head and finite:
+    if teacher.W.shape[1] == 2 and not params.has_head and finite and not mis:
         out.descent = descent_direction(params, teacher, activation, lam or 0.0, delta_deg=delta_deg)
     return out
 

@@ -48,6 +48,10 @@ class Activation:
     fn: Callable | None = None  # the elementwise σ of a quadrature activation (its kernels by `Q.gauss_kernel`)
     rule: Q.Rule | None = None  # the 1-D rule of a quadrature activation (DESIGN §7.5)
     kernel_note: str = "closed form"  # how k_σ is computed, for reports
+    relu_type: tuple | None = None  # (α, β): the base function is β·relu(z) − α·relu(−z) (`featlearn.gaussian.cross`)
+    base_fn: Callable | None = None  # the smooth base function (when not relu-type), for cross-kernels
+    trims: tuple = (False, False)  # Hermite orders 0, 1 removed from the base function
+    teacher: "Activation | None" = None  # a misspecified pair: the teacher's activation (this record is the student's)
 
     @property
     def quadrature(self) -> bool:
@@ -75,6 +79,8 @@ RELU = Activation(
     even=False,
     coef=K.RELU,
     trimmed_coef=K.RELU_TRIM,
+    relu_type=(0.0, 1.0),
+    base_fn=lambda z: jnp.maximum(z, 0.0),
 )
 
 ABS = Activation(
@@ -88,6 +94,8 @@ ABS = Activation(
     even=True,
     coef=K.ABS,
     trimmed_coef=K.ArcCosCoefficients.from_abrelu(-1.0, 1.0, True, True),
+    relu_type=(-1.0, 1.0),
+    base_fn=jnp.abs,
 )
 
 RELU_TRIM = Activation(
@@ -102,6 +110,9 @@ RELU_TRIM = Activation(
     low_orders=False,
     coef=K.RELU_TRIM,
     trimmed_coef=K.RELU_TRIM,
+    relu_type=(0.0, 1.0),
+    base_fn=lambda z: jnp.maximum(z, 0.0),
+    trims=(True, True),
 )
 
 
@@ -124,6 +135,7 @@ ERF = Activation(
     homogeneous=False,
     even=False,
     odd=True,
+    base_fn=lambda z: jax.scipy.special.erf(z / math.sqrt(2.0)),
 )
 
 def quadrature_activation(fn: Callable, name: str, *, nodes: int = 48, rule: str = "trapezoid",
@@ -161,7 +173,7 @@ def quadrature_activation(fn: Callable, name: str, *, nodes: int = 48, rule: str
     vals = np.asarray(fn(jnp.asarray(x)), float)
     low = bool(abs(np.sum(w * vals)) > 1e-8 or abs(np.sum(w * vals * x)) > 1e-8)
     return Activation(name=name, forward=lambda Z, r: fn(Z), kernel=kernel, mean=mean, linear=linear, trimmed_kernel=trimmed,
-                      homogeneous=False, even=even, odd=odd, low_orders=low, fn=fn, rule=q,
+                      homogeneous=False, even=even, odd=odd, low_orders=low, fn=fn, rule=q, base_fn=fn,
                       kernel_note=f"2-D quadrature ({q.kind}, {q.nodes}² nodes per pair)")
 
 
@@ -250,6 +262,14 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (RELU, ABS, RELU_TRIM, 
 BUILTIN = frozenset(ACTIVATIONS)
 
 
+def misspecified(student: Activation, teacher: Activation) -> Activation:
+    """The pair (student σ_s, teacher σ_t) as one record named "σ_s|σ_t": the student's fields (forward,
+    kernel, symmetry, homogeneity) and `teacher` set; the objectives use cross-kernels E[σ_s σ_t]."""
+    if student.teacher is not None or teacher.teacher is not None:
+        raise ValueError("activation: a misspecified pair cannot be nested")
+    return dataclasses.replace(student, name=f"{student.name}|{teacher.name}", teacher=teacher)
+
+
 def register_activation(act: Activation, *, replace: bool = False) -> Activation:
     """Make an activation (e.g. from `quadrature_activation`) known by its name to configs and runs in
     this process; refuses to shadow a built-in name."""
@@ -268,6 +288,12 @@ def get_activation(activation: str | Activation) -> Activation:
     """Look an activation up by name; raises ValueError naming the valid names."""
     if isinstance(activation, Activation):
         return activation
+    if isinstance(activation, str) and "|" in activation and activation not in ACTIVATIONS:
+        s_name, _, t_name = activation.partition("|")
+        pair = misspecified(get_activation(s_name), get_activation(t_name))
+        if pair.teacher.name == pair.name.partition("|")[0]:
+            return get_activation(s_name)
+        ACTIVATIONS[activation] = pair
     if isinstance(activation, str) and activation.startswith("hermite(") and activation not in ACTIVATIONS:
         try:
             act = hermite_activation([float(c) for c in activation[len("hermite("):-1].split(",")])
@@ -277,5 +303,5 @@ def get_activation(activation: str | Activation) -> Activation:
     try:
         return ACTIVATIONS[activation]
     except (KeyError, TypeError):
-        valid = ", ".join(sorted(ACTIVATIONS))
+        valid = ", ".join(sorted(n for n in ACTIVATIONS if "|" not in n and not n.startswith("hermite(")))
         raise ValueError(f"activation: unknown activation {activation!r}; valid: {valid}") from None

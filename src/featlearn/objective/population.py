@@ -109,9 +109,10 @@ def head_residuals(params: Params, teacher: Params, activation):
         mean_res = [c] + Σ_j a_j μ(w_j) − Σ_i a*_i μ(w*_i),   lin_res = [v] + Σ_j a_j ℓ(w_j) − Σ_i a*_i ℓ(w*_i).
     """
     act = get_activation(activation)
+    tact = act.teacher or act
     W_star, a_star = teacher.W.astype(params.W.dtype), teacher.a.astype(params.a.dtype)
-    mean_res = params.a @ act.mean(params.W) - a_star @ act.mean(W_star)
-    lin_res = params.a @ act.linear(params.W) - a_star @ act.linear(W_star)
+    mean_res = params.a @ act.mean(params.W) - a_star @ tact.mean(W_star)
+    lin_res = params.a @ act.linear(params.W) - a_star @ tact.linear(W_star)
     if params.has_head:
         mean_res, lin_res = params.c + mean_res, params.v + lin_res
     return mean_res, lin_res
@@ -134,11 +135,43 @@ def population_loss(params: Params, teacher: Params, activation) -> jax.Array:
       >>> float(featlearn.population_loss(t, t, "relu")) < 1e-12
       True
     """
+    if get_activation(activation).teacher is not None:
+        return _misspecified_loss(params, teacher, get_activation(activation))
     b, Z = _stack(params, teacher)
     if not params.has_head:
         return kernel_quadform(b, Z, activation)
     mean_res, lin_res = head_residuals(params, teacher, activation)
     return 0.5 * mean_res**2 + 0.5 * jnp.sum(lin_res**2) + kernel_quadform(b, Z, activation, trimmed=True)
+
+
+def _misspecified_loss(params: Params, teacher: Params, act, *, reference: bool = False) -> jax.Array:
+    r"""L for a student σ_s ≠ teacher σ_t: ½ aᵀK_s(W,W)a − aᵀK_st(W,W*)a* + ½ a*ᵀK_t(W*,W*)a* (each kernel
+    with orders 0 and 1 removed when the student has a head, which then takes those orders exactly)."""
+    from featlearn.gaussian.cross import cross_kernel
+
+    tact = act.teacher
+    W_star, a_star = teacher.W.astype(params.W.dtype), teacher.a.astype(params.a.dtype)
+    trim = params.has_head
+    student = _plain(act)
+    if reference:
+        Ks = (student.trimmed_kernel if trim else student.kernel)(params.W, params.W)
+        own = 0.5 * params.a @ Ks @ params.a
+    else:
+        own = kernel_quadform(params.a, params.W, student, trimmed=trim)
+    cross = params.a @ cross_kernel(student, tact, params.W, W_star, trim_all=trim) @ a_star
+    Kt = (tact.trimmed_kernel if trim else tact.kernel)(W_star, W_star)
+    value = own - cross + 0.5 * a_star @ Kt @ a_star
+    if trim:
+        mean_res, lin_res = head_residuals(params, teacher, act)
+        value = value + 0.5 * mean_res**2 + 0.5 * jnp.sum(lin_res**2)
+    return jnp.maximum(value, 0.0)
+
+
+def _plain(act):
+    """The student's own record (the pair without its teacher)."""
+    import dataclasses
+
+    return dataclasses.replace(act, name=act.name.partition("|")[0], teacher=None)
 
 
 def population_loss_reference(params: Params, teacher: Params, activation, *, smooth: bool = False) -> jax.Array:
@@ -147,6 +180,8 @@ def population_loss_reference(params: Params, teacher: Params, activation, *, sm
     With `smooth`, the homogeneous kernels keep the derivative of the clipped cosine (see
     `featlearn.gaussian.kernels.cosine_and_norms`): the loss is twice differentiable (Hessians)."""
     act = get_activation(activation)
+    if act.teacher is not None:
+        return _misspecified_loss(params, teacher, act, reference=True)
     b, Z = _stack(params, teacher)
     coef = act.trimmed_coef if params.has_head else act.coef
     if smooth and coef is not None:
@@ -166,10 +201,17 @@ def optimal_second_layer(W, teacher: Params, activation, lam, *, trimmed: bool =
     Solved by LU (`jnp.linalg.solve`) with the ridge floored at `ridge_floor` (λ is kept as given
     unless it is below the rounding level of K); returns a (m,).
     """
-    kern = get_activation(activation).trimmed_kernel if trimmed else get_activation(activation).kernel
+    act = get_activation(activation)
+    kern = act.trimmed_kernel if trimmed else act.kernel
     K = kern(W, W)
     A = K + ridge_floor(lam, K) * jnp.eye(W.shape[0], dtype=W.dtype)
-    return jnp.linalg.solve(A, kern(W, teacher.W.astype(W.dtype)) @ teacher.a.astype(W.dtype))
+    if act.teacher is not None:
+        from featlearn.gaussian.cross import cross_kernel
+
+        C = cross_kernel(_plain(act), act.teacher, W, teacher.W.astype(W.dtype), trim_all=trimmed)
+    else:
+        C = kern(W, teacher.W.astype(W.dtype))
+    return jnp.linalg.solve(A, C @ teacher.a.astype(W.dtype))
 
 
 def ridge_floor(lam, G) -> jax.Array:

@@ -34,7 +34,7 @@ class Static:
     @classmethod
     def from_config(cls, cfg: RunConfig) -> "Static":
         t = cfg.teacher
-        return cls(t.activation, cfg.data.mode, cfg.student.head, cfg.student.m, t.d, t.noise_std, cfg.metrics.delta_deg, cfg.metrics.mass_tol)
+        return cls(cfg.objective_activation, cfg.data.mode, cfg.student.head, cfg.student.m, t.d, t.noise_std, cfg.metrics.delta_deg, cfg.metrics.mass_tol)
 
 
 class Problem(NamedTuple):
@@ -49,7 +49,7 @@ class Problem(NamedTuple):
 def test_data(cfg: RunConfig, problem: Problem):
     """`data.n_test` fresh samples of the seed (empirical mode's test set; its own sub-key)."""
     t = cfg.teacher
-    return sample_data(problem.teacher, t.activation, cfg.data.n_test, jax.random.fold_in(problem.key, TEST), t.noise_std)
+    return sample_data(problem.teacher, cfg.objective_activation, cfg.data.n_test, jax.random.fold_in(problem.key, TEST), t.noise_std)
 
 
 def dtype_of(cfg: RunConfig):
@@ -66,7 +66,7 @@ def build_problem(cfg: RunConfig, seed: int) -> Problem:
         min_angle_deg=t.min_angle_deg, activation=t.activation, dtype=dt,
     )
     if cfg.data.mode == "empirical":
-        X, y = sample_data(teacher, t.activation, cfg.data.n_train, jax.random.fold_in(key, DATA), t.noise_std)
+        X, y = sample_data(teacher, cfg.objective_activation, cfg.data.n_train, jax.random.fold_in(key, DATA), t.noise_std)
         return Problem(teacher, key, X, y)
     return Problem(teacher, key)
 

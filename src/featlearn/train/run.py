@@ -76,7 +76,7 @@ def ensure_diagnostics(result: RunResult) -> Diagnostics:
     the run's own λ, thresholds and certificate key, as at the end of the run."""
     if result.diagnostics is None:
         cfg, loss = result.config, result.summary.final_population_loss
-        result.diagnostics = diagnose(result.params, result.teacher, cfg.teacher.activation, lam=final_weight_decay(cfg.stages),
+        result.diagnostics = diagnose(result.params, result.teacher, cfg.objective_activation, lam=final_weight_decay(cfg.stages),
                                       delta_deg=cfg.metrics.delta_deg, mass_tol=cfg.metrics.mass_tol,
                                       key=jax.random.fold_in(jax.random.PRNGKey(cfg.seed), CERTIFICATE),
                                       finite=loss is not None and bool(np.isfinite(loss)))
