@@ -16,9 +16,9 @@ The base cross-kernel E[f_a(g₁) f_b(g₂)]:
   and the outer integrand is smooth on each side of z₁ = 0 (the only place where (2) at τ = 0, or a
   relu-type f_b, has a kink), so the outer rule is Gauss–Legendre on [−9, 0] and on [0, 9] with the
   Gaussian weight (`split_rule`): spectrally accurate on both halves, for every c including ±1.
-Derivatives: (2) carries a `custom_jvp` in (μ, τ²) — ∂/∂μ = βΦ(μ/τ) − αΦ(−μ/τ), ∂/∂τ² =
-(β − α) φ(μ/τ)/(2τ), which is 0 at τ = 0 away from μ = 0 (no outer node sits at z₁ = 0) — so gradients
-and Hessians are finite at c = ±1.
+Derivatives (`relu_cross`): Price's theorem in (A, B, R), with the delta function of a relu-type σ''
+integrated exactly (differentiating the rule itself would miss it at c = ±1, where the inner
+expectation (2) tends to a kink). Hessians differentiate that rule once more by plain autodiff.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from featlearn.gaussian import quadrature as Q
 
 SPLIT_HALF_WIDTH = 9.0
 SPLIT_NODES = 48  # Gauss–Legendre nodes on each half-line
+CROSS_NODES = 64  # at least this many trapezoid nodes for a smooth pair (m × m* pairs only: cheap)
 
 
 @lru_cache(maxsize=None)
@@ -79,38 +80,97 @@ def _relu_smoothing_jvp(alpha, beta, primals, tangents):
     return relu_smoothing(alpha, beta, mu, T), d_mu * dmu + d_T * dT
 
 
-def _base_outer(f_outer, alpha, beta, U, V, n):
-    """E[f_relu(u·x) f_outer(v·x)] (U: the relu-type side (p, d), V: the other (q, d)) by the split rule."""
+def _split_expectation(inner, outer, A, B, R, n):
+    r"""E[inner-side(g_a) · outer(g_b)] by the split rule, g_b = √B z₁ on the outer nodes and the inner
+    expectation over z₂ given by `inner(μ, τ²)` (a closed form), μ = (R/√B) z₁, τ² = A − R²/B."""
     x, w = split_rule(n)
-    dtype = U.dtype
+    dtype = jnp.result_type(A, B, R)
     x, w = jnp.asarray(x, dtype), jnp.asarray(w, dtype)
-    A = jnp.sum(U * U, axis=-1)[:, None]
-    B = jnp.sum(V * V, axis=-1)[None, :]
-    R = U @ V.T
+    A, B, R = jnp.broadcast_arrays(A, B, R)
     posB = B > 0
-    rb = jnp.sqrt(jnp.where(posB, B, 1.0))
-    slope = jnp.where(posB, R / rb, 0.0)  # μ = slope · z₁
-    T = jnp.maximum(A - jnp.where(posB, R * R / jnp.where(posB, B, 1.0), 0.0), 0.0)
-    T = jnp.where(posB, T, A)
-    sb = jnp.where(posB, rb, 0.0)
+    safeB = jnp.where(posB, B, 1.0)
+    slope = jnp.where(posB, R / jnp.sqrt(safeB), 0.0)
+    T = jnp.where(posB, jnp.maximum(A - R * R / safeB, 0.0), A)
+    sb = jnp.where(posB, jnp.sqrt(safeB), 0.0)
 
     def body(acc, node):
         xi, wi = node
-        return acc + wi * f_outer(sb * xi) * relu_smoothing(alpha, beta, slope * xi, T), None
+        return acc + wi * outer(sb * xi) * inner(slope * xi, T), None
 
     out, _ = jax.lax.scan(body, jnp.zeros(R.shape, dtype), (x, w))
     return out
 
 
+def _side_mean(f, relu_type, var, n_smooth):
+    """E[f(√var · Z)] for one side: closed form for relu-type, else the 1-D trapezoidal rule."""
+    if relu_type is not None:
+        alpha, beta = relu_type
+        return (beta - alpha) * jnp.sqrt(jnp.maximum(var, 0.0)) / math.sqrt(2.0 * math.pi)
+    return Q._mean_sq(f, Q.Rule(n_smooth), var)
+
+
+@partial(jax.custom_jvp, nondiff_argnums=(0, 1, 2, 3))
+def relu_cross(relu_a: tuple, f_b, relu_b, n_smooth: int, A, B, R):
+    r"""F(A, B, R) = E[σ_a(g_a) f_b(g_b)], σ_a = β relu − α relu(−·) (`relu_a` = (α, β)), f_b smooth or
+    relu-type (`relu_b` = its (α, β) or None); (g_a, g_b) ~ N(0, [[A, R], [R, B]]). By the split rule
+    with eq. (2) as the inner expectation. Derivatives by Price's theorem, with the delta functions of
+    the relu-type second derivatives integrated exactly:
+
+        ∂F/∂R = E[σ_a'(g_a) f_b'(g_b)],
+        ∂F/∂A = ½ E[σ_a''(g_a) f_b(g_b)] = ½ (β − α) φ(0)/√A · E[f_b(g_b) | g_a = 0],
+        ∂F/∂B = ½ E[σ_a(g_a) f_b''(g_b)]   (the same delta form when f_b is relu-type),
+
+    so they are finite and right at c = ±1, where differentiating the rule itself misses the delta."""
+    alpha, beta = relu_a
+    return _split_expectation(lambda mu, T: relu_smoothing(alpha, beta, mu, T), f_b, A, B, R, SPLIT_NODES)
+
+
+@relu_cross.defjvp
+def _relu_cross_jvp(relu_a, f_b, relu_b, n_smooth, primals, tangents):
+    A, B, R = primals
+    dA, dB, dR = tangents
+    alpha, beta = relu_a
+    val = relu_cross(relu_a, f_b, relu_b, n_smooth, A, B, R)
+
+    def step(mu, T):  # E[σ_a'(μ + τZ)] = βΦ(μ/τ) + αΦ(−μ/τ)
+        tau = jnp.sqrt(jnp.maximum(T, 0.0))
+        pos = tau > 0
+        q = jnp.where(pos, mu / jnp.where(pos, tau, 1.0), 0.0)
+        hard = jnp.where(mu > 0, beta, jnp.where(mu < 0, alpha, 0.5 * (alpha + beta)))
+        return jnp.where(pos, beta * _Phi(q) + alpha * _Phi(-q), hard)
+
+    fb1 = Q.derivative(f_b, 1)
+    dF_dR = _split_expectation(step, fb1, A, B, R, SPLIT_NODES)
+    A_, B_, R_ = jnp.broadcast_arrays(A, B, R)
+    posA, posB = A_ > 0, B_ > 0
+    # ∂F/∂A: ½(β − α) φ(0)/√A · E[f_b(√(B − R²/A) Z)]
+    cond_b = jnp.where(posA, jnp.maximum(B_ - R_ * R_ / jnp.where(posA, A_, 1.0), 0.0), B_)
+    dF_dA = jnp.where(posA, 0.5 * (beta - alpha) * _phi(0.0) / jnp.sqrt(jnp.where(posA, A_, 1.0))
+                      * _side_mean(f_b, relu_b, cond_b, n_smooth), 0.0)
+    if relu_b is None:
+        fb2 = Q.derivative(f_b, 2)
+        dF_dB = 0.5 * _split_expectation(lambda mu, T: relu_smoothing(alpha, beta, mu, T), fb2, A, B, R, SPLIT_NODES)
+    else:
+        ab, bb = relu_b
+        cond_a = jnp.where(posB, jnp.maximum(A_ - R_ * R_ / jnp.where(posB, B_, 1.0), 0.0), A_)
+        dF_dB = jnp.where(posB, 0.5 * (bb - ab) * _phi(0.0) / jnp.sqrt(jnp.where(posB, B_, 1.0))
+                          * _side_mean(None, relu_a, cond_a, n_smooth), 0.0)
+    shape = R_.shape
+    dA, dB, dR = (jnp.broadcast_to(t, shape) for t in (dA, dB, dR))
+    return val, dF_dA * dA + dF_dB * dB + dF_dR * dR
+
+
 def base_cross(a, b, U, V):
     """E[f_a(U[p]·x) f_b(V[q]·x)] (p, q) for the base functions of activations a, b (`Activation`s)."""
+    hermite = bool(a.rule and b.rule and a.rule.kind == b.rule.kind == "hermite")
+    nodes = max(a.rule.nodes if a.rule else 0, b.rule.nodes if b.rule else 0, 0 if hermite else CROSS_NODES)
     if a.relu_type is None and b.relu_type is None:
-        nodes = max(a.rule.nodes if a.rule else 64, b.rule.nodes if b.rule else 64)
-        kind = "hermite" if (a.rule and b.rule and a.rule.kind == b.rule.kind == "hermite") else "trapezoid"
-        return Q.gauss_kernel(a.base_fn, b.base_fn, U, V, Q.Rule(nodes, kind))
+        return Q.gauss_kernel(a.base_fn, b.base_fn, U, V, Q.Rule(nodes, "hermite" if hermite else "trapezoid"))
     if a.relu_type is not None:
-        alpha, beta = a.relu_type
-        return _base_outer(b.base_fn, alpha, beta, U, V, SPLIT_NODES)
+        A = jnp.sum(U * U, axis=-1)[:, None]
+        B = jnp.sum(V * V, axis=-1)[None, :]
+        return relu_cross(tuple(a.relu_type), b.base_fn, None if b.relu_type is None else tuple(b.relu_type), max(nodes, CROSS_NODES),
+                          A, B, U @ V.T)
     return base_cross(b, a, V, U).T
 
 

@@ -173,9 +173,18 @@ def gauss_mean(f: Callable, W, n: Rule):
     return _mean_sq(f, n, jnp.sum(W * W, axis=-1))
 
 
+ONE_D_NODES = 256  # 1-D expectations cost m·n (not m²·n²): they take at least this many trapezoid nodes
+
+
+def _wide(n):
+    """The 1-D rule of a per-row expectation: the pair rule's, widened to `ONE_D_NODES` trapezoid nodes."""
+    n = Rule(*n)
+    return n if n.kind == "hermite" else Rule(max(n.nodes, ONE_D_NODES), n.kind)
+
+
 @partial(jax.custom_jvp, nondiff_argnums=(0, 1))
 def _mean_sq(f, n, A):
-    x, w = rule(*n)
+    x, w = rule(*_wide(n))
     x, w = jnp.asarray(x, A.dtype), jnp.asarray(w, A.dtype)
     return f(jnp.sqrt(jnp.maximum(A, 0.0))[..., None] * x.reshape((1,) * A.ndim + x.shape)) @ w
 
