@@ -26,7 +26,7 @@ def test_small_experiment_passes_its_claims(exp_id, tmp_path):
 
 
 def test_every_design_experiment_is_shipped():
-    assert available() == ["E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E14"]
+    assert available() == ["E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E14"]
 
 
 def test_unknown_experiment_id_is_a_clean_error(tmp_path, capsys):

@@ -94,3 +94,27 @@ def methods_vs_n(df: pd.DataFrame, title: str) -> Figure:
     ax.set_xscale("log")
     ax.set_yscale("log")
     return _finish(fig, ax, "number of training samples n", "excess test loss", title)
+
+
+def panels_by_group(df: pd.DataFrame, group: str, x: str, y: str, curve: str, xlabel: str, ylabel: str, title: str,
+                    panel_title: str = "{}", hline=None, hlabel=None) -> Figure:
+    """One panel per value of `group` (side by side, shared y), one curve per value of `curve` against `x`
+    (log x); `panel_title` formats the group value; an optional dashed level `hline`."""
+    groups = list(dict.fromkeys(df[group]))
+    fig = Figure(figsize=(4.0 * len(groups), 4.0))
+    axes = fig.subplots(1, len(groups), sharey=True, squeeze=False)[0]
+    for ax, g in zip(axes, groups):
+        sub = df[df[group] == g]
+        for i, (c, cd) in enumerate(sub.groupby(curve, sort=True)):
+            cd = cd.sort_values(x)
+            ax.semilogx(cd[x], cd[y], "o-", color=f"C{i}", lw=1.6, label=f"{curve} = {c}")
+        if hline is not None:
+            ax.axhline(hline, color="k", ls="--", lw=0.9, label=hlabel)
+        ax.set_title(panel_title.format(g), fontsize=10)
+        ax.set_xlabel(xlabel)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].set_ylabel(ylabel)
+    axes[0].legend(fontsize=8, loc="best")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

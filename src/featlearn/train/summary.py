@@ -10,6 +10,7 @@ from featlearn._version import __version__
 from featlearn.config import RunConfig, digest
 from featlearn.diagnostics import Diagnostics
 from featlearn.model import relative_movement
+from featlearn.gaussian.activations import get_activation
 from featlearn.records import RunStatus, StageLog, Summary
 
 
@@ -39,6 +40,11 @@ def build_summary(cfg: RunConfig, *, status: RunStatus, message: Optional[str], 
     if status == RunStatus.DIVERGED and message is None:
         message = diverged_message(stage_logs, cfg)
     al = diagnostics.alignment.to_summary()
+    note = al["recovery_note"]
+    act = get_activation(cfg.student_activation)
+    if note and act.rule is not None and act.rule.kind == "hermite" and finite and loss < 1e-8:
+        note = (f"{note}. But L = {loss:.2g}: σ = {act.name} is a polynomial of degree {act.rule.nodes - 1}, so many networks "
+                "(other neuron directions) represent the teacher exactly and recovery of the directions is not identifiable")
     noise = cfg.teacher.noise_std
     return Summary(
         status=status.value,
@@ -51,7 +57,7 @@ def build_summary(cfg: RunConfig, *, status: RunStatus, message: Optional[str], 
         max_angle_deg=al["max_angle_deg"],
         far_mass=al["far_mass"],
         per_teacher=al["per_teacher"],
-        recovery_note=al["recovery_note"],
+        recovery_note=note,
         misspecified=diagnostics.notes.get("misspecified"),
         certificate_sup=diagnostics.certificate_sup,
         certificate_lambda=diagnostics.lam,
