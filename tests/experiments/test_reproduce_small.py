@@ -30,7 +30,7 @@ def test_every_design_experiment_is_shipped():
 
 
 def test_unknown_experiment_id_is_a_clean_error(tmp_path, capsys):
-    assert _cli(["reproduce", "E9", "--out", str(tmp_path)]) == 2
+    assert _cli(["reproduce", "E99", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("featlearn: error: EXPERIMENT: unknown experiment id 'E9'; valid: E1")
+    assert err.startswith("featlearn: error: EXPERIMENT: unknown experiment id 'E99'; valid: E1")
     assert not any(tmp_path.iterdir())

@@ -47,7 +47,7 @@ CASES = [
     ("unknown-section-yaml", ["run", "{f}/typo.yaml"], ["techer", "did you mean 'teacher'", "stages"]),
     ("unknown-stage-key", ["run", "--set", "stages.2.lrr=1"], ["stages.2.lrr", "did you mean 'lr'"]),
     ("unknown-stage-kind", ["run", "--set", "stages.2.kind=adamw"], ["stages.2.kind", "'adamw'", "anneal_weight_decay", "lazy"]),
-    ("unknown-activation", ["run", "--set", "teacher.activation=tanh"], ["teacher.activation", "relu_trim", "erf"]),
+    ("unknown-activation", ["run", "--set", "teacher.activation=swish"], ["teacher.activation", "relu_trim", "erf", "tanh"]),
     ("unknown-dtype", ["run", "--set", "dtype=float16"], ["dtype", "float64", "float32"]),
     ("unknown-init-kind", ["run", "--set", "init.kind=gaussian"], ["init", "symmetric", "near_teacher"]),
     # sizes and ranges
@@ -115,7 +115,7 @@ CASES = [
     ("set-missing-value", ["run", "--set"], ["--set", "requires an argument"]),
     ("bench-bad-only", ["bench", "--only", "P9"], ["--only", "'P9'", "P1"]),
     ("report-missing-dir", ["report", "nothere"], ["DIR", "nothere"]),
-    ("reproduce-unknown-id", ["reproduce", "E9"], ["E9", "E1"]),
+    ("reproduce-unknown-id", ["reproduce", "E99"], ["E99", "E1"]),
     ("reproduce-bad-size", ["reproduce", "--size", "huge", "E1"], ["--size", "'huge'", "small, full"]),
     ("sweep-missing-file", ["sweep", "nothere.yaml", "--out", "{out}"], ["nothere.yaml"]),
     ("sweep-name-escapes", ["sweep", "{f}/sweep_escape.yaml", "--out", "{out}"], ["name", "'../x'"]),
@@ -187,7 +187,7 @@ SUBPROCESS = [
      "featlearn: error: teacher.d: Input should be a valid integer, unable to parse string as an integer (got 'ten')"),
     (["run", "nothere.yaml"],
      "featlearn: error: CONFIG: file not found: nothere.yaml (give the path of a YAML config, or a shipped config: "),
-    (["reproduce", "E9"], "featlearn: error: "),
+    (["reproduce", "E99"], "featlearn: error: "),
 ]
 
 
@@ -206,5 +206,5 @@ def test_real_subprocess_errors_have_no_traceback(tmp_path):
         line = err.strip()
         assert line.startswith(expected), (line, expected)
         if argv[0] == "reproduce":
-            assert "'E9'" in line and "E1" in line, line
+            assert "'E99'" in line and "E1" in line, line
     assert sorted(p.name for p in tmp_path.iterdir()) == []
