@@ -78,6 +78,7 @@ def feature_kernel(activation, head: bool = False) -> FeatureKernel:
     act = get_activation(activation)
     coef = act.trimmed_coef if head else act.coef
     even = act.even if coef is None else coef_is_even(coef)
+    even = even or (head and act.even_mod_linear)  # σ = linear + even (gelu, softplus, silu): the head absorbs the difference
     claimed = coef is not None and (act.name in CLAIMED or (head and act.name == "relu"))
     odd = coef is None and act.odd  # (no homogeneous activation is odd: g(−c) = −g(c) forces A = D = 0)
     return FeatureKernel(act, bool(head), coef, bool(even), bool(claimed), bool(odd))

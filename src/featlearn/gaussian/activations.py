@@ -51,6 +51,7 @@ class Activation:
     relu_type: tuple | None = None  # (α, β): the base function is β·relu(z) − α·relu(−z) (`featlearn.gaussian.cross`)
     base_fn: Callable | None = None  # the smooth base function (when not relu-type), for cross-kernels
     trims: tuple = (False, False)  # Hermite orders 0, 1 removed from the base function
+    even_mod_linear: bool = False  # σ(z) − σ(−z) is linear in z (gelu, softplus, silu): ±w is one feature under a linear head
     teacher: "Activation | None" = None  # a misspecified pair: the teacher's activation (this record is the student's)
 
     @property
@@ -172,8 +173,11 @@ def quadrature_activation(fn: Callable, name: str, *, nodes: int = 48, rule: str
     x, w = Q.rule(64, "hermite")  # Hermite orders 0 and 1 at unit norm decide the default head
     vals = np.asarray(fn(jnp.asarray(x)), float)
     low = bool(abs(np.sum(w * vals)) > 1e-8 or abs(np.sum(w * vals * x)) > 1e-8)
+    zs = np.array([0.5, 1.0, 2.0, 3.0])
+    odd_part = np.asarray(fn(jnp.asarray(zs)), float) - np.asarray(fn(jnp.asarray(-zs)), float)
+    mod_linear = bool(not even and np.allclose(odd_part, zs * odd_part[1], rtol=1e-9, atol=1e-12))
     return Activation(name=name, forward=lambda Z, r: fn(Z), kernel=kernel, mean=mean, linear=linear, trimmed_kernel=trimmed,
-                      homogeneous=False, even=even, odd=odd, low_orders=low, fn=fn, rule=q, base_fn=fn,
+                      homogeneous=False, even=even, odd=odd, low_orders=low, fn=fn, rule=q, base_fn=fn, even_mod_linear=mod_linear,
                       kernel_note=f"2-D quadrature ({q.kind}, {q.nodes}² nodes per pair)")
 
 
