@@ -52,7 +52,8 @@ class AnnealWeightDecay(Strict):
     steps_per_epoch: PosInt = 2000
     lr: LearningRate = "auto"  # from the curvature of L_λ at every epoch start (featlearn.train.stepsize); a number: fixed
     balance: bool = True
-    tol: NonNegFloat = 1e-3  # an epoch ends once ‖∇L_λ‖ ≤ tol·λ (0: every epoch runs all its steps)
+    tol: NonNegFloat = 1e-3  # an epoch ends once ‖∇L_λ‖ ≤ tol·λ (0 and rtol 0: every epoch runs all its steps)
+    rtol: NonNegFloat = 1e-10  # ... or once L_λ stalls: relative change per step ≤ rtol between chunks (0: off)
     target_loss: Optional[PosFloat] = None
 
 

@@ -150,10 +150,16 @@ def _fail(state: BatchState, si: int, st, exc: BaseException, status_before: np.
             state.status[b], state.messages[b], state.tracebacks[b] = FAILED, msg, tb
 
 
+@jax.jit
+def _largest_entry(params) -> jax.Array:
+    """Per seed: the largest |entry| of its parameters (compiled once per shape, not traced per chunk)."""
+    return jax.vmap(lambda p: jnp.max(jnp.asarray([jnp.max(jnp.abs(x)) for x in jax.tree.leaves(p)])))(params)
+
+
 def _blown(metrics: dict, params, start_obj) -> np.ndarray:
     """Per seed: non-finite loss, objective above BLOWUP × its start, or a parameter beyond MAX_PARAM."""
     loss, obj = np.asarray(metrics["population_loss"]), np.asarray(metrics["reg_loss"])
-    big = np.asarray(jax.vmap(lambda p: jnp.max(jnp.asarray([jnp.max(jnp.abs(x)) for x in jax.tree.leaves(p)])))(params))
+    big = np.asarray(_largest_entry(params))
     limit = MAX_PARAM.get(np.dtype(params.a.dtype), 1e15)
     with np.errstate(invalid="ignore", over="ignore"):
         return ~np.isfinite(loss) | ~np.isfinite(obj) | (obj > BLOWUP * np.abs(start_obj) + BLOWUP_ABS) | ~(big < limit)
@@ -201,8 +207,10 @@ def _iterative(ctx: Context, state: BatchState, si: int, st, it: Iterative, t_st
         start = ctx.losses(state.params)
     dtype = carry.params.a.dtype
 
+    lam_of = jax.jit(jax.vmap(it.lam))  # traced once per stage (between chunks, every chunk asks)
+
     def lam_at(k):
-        return np.asarray(jax.vmap(it.lam)(jnp.asarray(k)))
+        return np.asarray(lam_of(jnp.asarray(k, jnp.int32)))
 
     def measure(c, k_prev):
         return metrics(c.params, c.state, ctx.problems, jnp.asarray(lam_at(k_prev), dtype))
@@ -243,8 +251,8 @@ def _iterative(ctx: Context, state: BatchState, si: int, st, it: Iterative, t_st
         state.logger.log(state.step_offset + np.asarray(carry.k), name, lam_at(k_prev), m, np.asarray(info.grad_norm), new_only=True,
                          params=carry.params)
         taken = taken + (np.asarray(carry.k) - np.asarray(before.k))
-        if it.epoch_done is not None:  # an epoch that has converged ends early: skip to the next one
-            carry = _skip_converged(it, carry, np.asarray(info.grad_norm), lam_at(k_prev))
+        if it.epoch_done is not None or it.epoch_rtol > 0:  # an epoch that has converged ends early: skip to the next one
+            carry = _skip_converged(it, carry, np.asarray(info.grad_norm), lam_at(k_prev), np.asarray(info.loss))
         target = getattr(st, "target_loss", None)
         if target is not None:
             reached = (np.asarray(m["population_loss"]) <= target) & (np.asarray(carry.status) == RUNNING)
@@ -278,13 +286,27 @@ def _iterative(ctx: Context, state: BatchState, si: int, st, it: Iterative, t_st
     state.skipped = None
 
 
-def _skip_converged(it: Iterative, carry, grad_norm: np.ndarray, lam: np.ndarray):
-    """Seeds whose current epoch has converged (`Iterative.epoch_done` on the chunk's last ‖∇‖ and the
-    λ of that step, host arrays) jump to the next epoch boundary (at most the stage's total); the others
-    are unchanged."""
+def _skip_converged(it: Iterative, carry, grad_norm: np.ndarray, lam: np.ndarray, loss: np.ndarray):
+    """Seeds whose current epoch has converged jump to the next epoch boundary (at most the stage's
+    total); the others are unchanged. Converged: `Iterative.epoch_done` on the chunk's last ‖∇‖ and the
+    λ of that step, or (with `Iterative.epoch_rtol`) a stalled objective: the relative change of L_λ per
+    step between the last steps of this chunk and of the previous one, both inside the current epoch, is
+    at most `epoch_rtol`. The carry remembers this chunk's last L_λ for the next test (so a resumed run
+    decides as an uninterrupted one)."""
     k = np.asarray(carry.k)
     L = it.epoch_length
-    done = np.asarray(it.epoch_done(grad_norm, lam)) & (np.asarray(carry.status) == RUNNING) & (k % L != 0) & (k < it.total)
+    running = (np.asarray(carry.status) == RUNNING) & (k % L != 0) & (k < it.total)
+    done = np.zeros(k.shape, bool)
+    if it.epoch_done is not None:
+        done |= np.asarray(it.epoch_done(grad_norm, lam), bool)
+    if it.epoch_rtol > 0:
+        ref, ref_k = np.asarray(carry.ref_loss), np.asarray(carry.ref_k)
+        same = (ref_k > 0) & (k > ref_k) & ((ref_k - 1) // L == (k - 1) // L)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rel = np.abs(ref - loss) / (np.abs(loss) * np.maximum(k - ref_k, 1))
+        done |= same & (rel <= it.epoch_rtol)
+    done &= running
+    carry = carry._replace(ref_loss=jnp.asarray(loss, carry.ref_loss.dtype), ref_k=jnp.asarray(k, carry.ref_k.dtype))
     if not done.any():
         return carry
     nxt = np.minimum((k // L + 1) * L, it.total)

@@ -36,6 +36,9 @@ class Iterative(NamedTuple):
     # between chunks on the last step's ‖∇‖ and λ; the seed then skips to the next multiple of `epoch_length`
     epoch_done: Optional[Callable] = None
     epoch_length: int = 0
+    # an epoch has also converged when its objective stalls: |ΔL_λ| / (|L_λ| · steps) ≤ epoch_rtol between
+    # the last steps of two chunks inside the same epoch (0: off)
+    epoch_rtol: float = 0.0
 
 
 def tree_norm(tree: Any) -> jax.Array:

@@ -3,12 +3,19 @@ r"""Stage 2.3, local convergence: GD on L_λ with an annealed weight decay (DESI
     λ_k = λ₀ · factor^k  during epoch k = 0, …, epochs − 1  (steps_per_epoch steps each),
     θ ← θ − lr · ∇L_λ(θ),   L_λ = L + (λ/2)(‖a‖² + ‖W‖²_F),
 
-with optional balancing (DESIGN §1.4) at each epoch boundary. An epoch ends early when it has converged:
-‖∇L_λ‖ ≤ tol·λ at the end of a chunk of `log_every` steps (checked between chunks; the steps left in
-the epoch are skipped, and inside a chunk the parameters stop moving once the criterion holds). Since
-weight decay adds λ to every curvature of L_λ, ‖∇L_λ‖/λ bounds the distance to the epoch's minimiser
-where L_λ is locally convex (‖θ − θ*_λ‖ ≤ ‖∇L_λ(θ)‖/λ for a λ-strongly convex L_λ), so `tol` is a
-distance in parameter space.
+with optional balancing (DESIGN §1.4) at each epoch boundary. An epoch ends early when it has converged,
+judged at the end of each chunk of `log_every` steps (between chunks; the steps left in the epoch are
+skipped):
+
+- ‖∇L_λ‖ ≤ tol·λ (inside a chunk the parameters stop moving once this holds). Since weight decay adds λ
+  to every curvature of L_λ, ‖∇L_λ‖/λ bounds the distance to the epoch's minimiser where L_λ is locally
+  convex (‖θ − θ*_λ‖ ≤ ‖∇L_λ(θ)‖/λ for a λ-strongly convex L_λ), so `tol` is a distance in parameter space;
+- or the objective has stalled: |ΔL_λ| / (L_λ · Δsteps) ≤ rtol between the last steps of two chunks of
+  the same epoch (so the first chunk of an epoch always runs). Late in the default schedule the distance
+  test is held up by one slow mode (a light neuron turning towards its teacher at a rate ∝ λ): L_λ moves
+  by ~1e-9 relative per 100 steps while the loss, the masses and the angles that decide recovery no
+  longer change; rtol = 1e-10 ends those epochs after two chunks. A stalled epoch is not a minimiser:
+  set rtol: 0 to run every epoch to the distance test.
 `lr: auto` (the default) takes the step from the curvature of L_λ at the start of every epoch, with
 backtracking inside the epoch (`featlearn.train.stepsize`).
 """
@@ -78,8 +85,9 @@ def build(static: Static, cfg: AnnealWeightDecay, index: int) -> Iterative:
         return new, state, StepInfo(loss, gnorm)
 
     early = {}
-    if cfg.tol > 0:
-        early = dict(epoch_done=lambda gnorm, lam: gnorm <= cfg.tol * lam, epoch_length=cfg.steps_per_epoch)
+    if cfg.tol > 0 or cfg.rtol > 0:
+        done = (lambda gnorm, lam: gnorm <= cfg.tol * lam) if cfg.tol > 0 else None
+        early = dict(epoch_done=done, epoch_length=cfg.steps_per_epoch, epoch_rtol=float(cfg.rtol))
     if not auto:
         return Iterative(total=total, init_state=init_state, step=step, lam=sched, lr=cfg.lr, **early)
     return Iterative(total=total, init_state=init_state, step=step, lam=sched, refresh=refresh, refresh_every=cfg.steps_per_epoch,
