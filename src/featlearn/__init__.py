@@ -1,7 +1,8 @@
 """featlearn: how gradient descent learns features in two-layer networks (Zhou & Ge, NeurIPS 2024).
 
 Float64 is switched on at import (set the environment variable JAX_ENABLE_X64=0 before importing to
-keep JAX's float32 default).
+keep JAX's float32 default), and so is JAX's persistent compilation cache in ~/.cache/featlearn/jax
+(`featlearn._cache`: FEATLEARN_COMPILE_CACHE=0 turns it off; a cache directory of your own is kept).
 """
 
 import os as _os
@@ -9,9 +10,11 @@ import os as _os
 import jax as _jax
 
 from featlearn._version import __version__
+from featlearn import _cache
 
 if _os.environ.get("JAX_ENABLE_X64", "1").lower() not in ("0", "false"):
     _jax.config.update("jax_enable_x64", True)
+_cache.enable(_jax)
 
 from featlearn.data import sample_data  # noqa: E402
 from featlearn.gaussian import kernel  # noqa: E402
