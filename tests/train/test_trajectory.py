@@ -14,7 +14,7 @@ from featlearn.train.trajectory import MAX_SNAPSHOTS, Recorder, cap
 
 SMALL = {"teacher": {"d": 5, "m_star": 2}, "student": {"m": 8}, "log_every": 50,
          "stages": [{"kind": "one_step"}, {"kind": "fit_second_layer"},
-                    {"kind": "anneal_weight_decay", "epochs": 3, "steps_per_epoch": 600, "tol": 0.0}]}
+                    {"kind": "anneal_weight_decay", "epochs": 3, "steps_per_epoch": 600, "tol": 0.0, "rtol": 0.0}]}
 
 
 @pytest.fixture(scope="module")
