@@ -13,7 +13,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "featlearn"
 
 # unit (top-level module or subpackage of featlearn) -> layer; imports may only go to a layer ≤ their own.
 LAYERS = {
-    "_version": 0, "_cache": 0, "records": 0, "gaussian": 0, "io": 0,
+    "_version": 0, "_cache": 0, "fits": 0, "records": 0, "gaussian": 0, "io": 0,
     "config": 1, "model": 1,
     "teacher": 2, "data": 2,
     "objective": 3,
