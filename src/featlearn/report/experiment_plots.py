@@ -118,3 +118,50 @@ def panels_by_group(df: pd.DataFrame, group: str, x: str, y: str, curve: str, xl
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def _fit_label(fit: dict, variable: str) -> str:
+    return f"fit: slope {fit['slope']:.3g} [{fit['low']:.3g}, {fit['high']:.3g}] in log {variable}" if fit["form"] == "power" \
+        else f"fit: {fit['slope']:.3g} [{fit['low']:.3g}, {fit['high']:.3g}] per unit of ln {variable}"
+
+
+def fitted_points(df: pd.DataFrame, x: str, series: list, xlabel: str, ylabel: str, title: str, logy: bool = True,
+                  variable: str = "x") -> Figure:
+    """Measured points and their fitted lines: `series` is a list of dicts {"column", "label", "fit"} (`fit`:
+    `featlearn.fits.Fit.as_dict()` or None; a power law is a straight line on log–log axes, a log law on
+    a log x axis), optionally {"group": value, "by": column} to take only those rows. Log x always."""
+    fig = Figure(figsize=(6.8, 4.4))
+    ax = fig.subplots()
+    for i, s in enumerate(series):
+        d = df if "by" not in s else df[df[s["by"]] == s["group"]]
+        d = d.sort_values(x)
+        xv, yv = d[x].to_numpy(float), d[s["column"]].to_numpy(float)
+        ax.plot(xv, np.clip(yv, LOG_FLOOR, None) if logy else yv, "o", color=f"C{i}", ms=5, label=s["label"])
+        fit = s.get("fit")
+        if fit and np.isfinite(xv).any():
+            grid = np.geomspace(np.nanmin(xv), np.nanmax(xv), 50)
+            lg = np.log(grid)
+            yf = np.exp(fit["intercept"] + fit["slope"] * lg) if fit["form"] == "power" else fit["intercept"] + fit["slope"] * lg
+            ax.plot(grid, yf, "-", color=f"C{i}", lw=1.3, alpha=0.8, label=_fit_label(fit, variable))
+    ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    return _finish(fig, ax, xlabel, ylabel, title)
+
+
+def success_vs_level(df: pd.DataFrame, x: str, y: str, group: str, thresholds: dict, xlabel: str, ylabel: str, title: str) -> Figure:
+    """Success fraction against a level (log x), one curve per `group` value, with each group's fitted
+    logistic curve and its threshold x₀ (dotted) from `thresholds` (group value → `featlearn.fits.Threshold.as_dict()`)."""
+    fig = Figure(figsize=(7.0, 4.4))
+    ax = fig.subplots()
+    for i, (g, d) in enumerate(df.groupby(group, sort=False)):
+        d = d.sort_values(x)
+        ax.semilogx(d[x], d[y], "o", color=f"C{i}", ms=5, label=f"{g}")
+        t = thresholds.get(g) or thresholds.get(str(g))
+        if t:
+            grid = np.geomspace(d[x].min(), d[x].max(), 100)
+            s = t["width_decades"] / (2 * np.log(9.0))
+            ax.semilogx(grid, 1 / (1 + np.exp((np.log10(grid) - np.log10(t["x0"])) / s)), "-", color=f"C{i}", lw=1.2, alpha=0.8)
+            ax.axvline(t["x0"], color=f"C{i}", ls=":", lw=1.0, label=f"ε₀ = {t['x0']:.2g} [{t['low']:.2g}, {t['high']:.2g}]")
+    ax.set_ylim(-0.05, 1.05)
+    return _finish(fig, ax, xlabel, ylabel, title)
