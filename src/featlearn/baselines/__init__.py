@@ -23,9 +23,11 @@ from featlearn.baselines.random_features import (
     rf_ridge_population,
 )
 from featlearn.baselines.risk import MCRisk, mc_test_risk
+from featlearn.baselines.validation import Choice, choose_alpha
 
 __all__ = [
     "CholeskyFactor",
+    "Choice",
     "MCRisk",
     "NTKRegressor",
     "NotFittedError",
@@ -33,6 +35,7 @@ __all__ = [
     "arccos_kernel_matrix",
     "cholesky_inplace",
     "cholesky_solve",
+    "choose_alpha",
     "gram_blockwise",
     "kernel_matvec",
     "mc_test_risk",

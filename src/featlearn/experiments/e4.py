@@ -1,7 +1,9 @@
 r"""E4: end-to-end three stages (empirical mode) vs RF ridge, NTK-KRR and NNGP-KRR at equal n.
 
-Every method sees the same n noisy training samples; the kernel methods' ridge parameters are chosen
-by their test risk over a small grid (an oracle choice that can only favour them). Test losses are the
+Every method sees the same n noisy training samples; the baselines' ridge parameters are chosen on a
+validation split of those samples (20 % held out, `featlearn.baselines.choose_alpha`; then refitted on all
+n), as a practitioner would (DESIGN §7.7). The table also keeps the oracle choice by test risk
+(`test_loss_oracle`, which can only favour the kernels) for comparison. Test losses are the
 excess risk ½E[(f̂ − f*)²]: exact for the network and for RF ridge (both are networks), Monte Carlo on
 n_test fresh points (± standard error) for KRR.
 """
@@ -12,7 +14,7 @@ import jax
 import numpy as np
 import pandas as pd
 
-from featlearn.baselines import RandomFeaturesRidge, mc_test_risk, nngp_krr, ntk_krr
+from featlearn.baselines import RandomFeaturesRidge, choose_alpha, mc_test_risk, nngp_krr, ntk_krr
 from featlearn.experiments.base import Claim, Context, ExperimentResult
 from featlearn.records import plot
 from featlearn.train.problem import build_problem
@@ -36,17 +38,17 @@ def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
             X, y = np.asarray(problem.X), np.asarray(problem.y)
             rows.append({"d": d, "n": n, "method": "three-stage NN", "test_loss": r.summary["final_population_loss"], "stderr": 0.0})
             key = jax.random.PRNGKey(1000 + n + d)
-            best = min((RandomFeaturesRidge(spec["rf_features"], alpha=a, activation=act, seed=n).fit(X, y).population_excess_loss(teacher), a)
-                       for a in spec["rf_alphas"])
-            rows.append({"d": d, "n": n, "method": "RF ridge", "test_loss": float(best[0]), "stderr": 0.0, "alpha": best[1]})
+            rf = lambda Xf, yf, a: RandomFeaturesRidge(spec["rf_features"], alpha=a, activation=act, seed=n).fit(Xf, yf)  # noqa: E731
+            chosen = choose_alpha(rf, X, y, spec["rf_alphas"], seed=d + n)
+            oracle = min(float(rf(X, y, a).population_excess_loss(teacher)) for a in spec["rf_alphas"])
+            rows.append({"d": d, "n": n, "method": "RF ridge", "test_loss": float(chosen.model.population_excess_loss(teacher)), "stderr": 0.0,
+                         "alpha": chosen.alpha, "test_loss_oracle": oracle})
             for name, fit in (("NTK-KRR", ntk_krr), ("NNGP-KRR", nngp_krr)):
-                risks = []
-                for a in spec["alphas"]:
-                    model = fit(X, y, a)
-                    risk = mc_test_risk(model.predict, teacher, act, spec["n_test"], key)
-                    risks.append((risk.estimate, risk.standard_error, a))
-                est, se, a = min(risks)
-                rows.append({"d": d, "n": n, "method": name, "test_loss": est, "stderr": se, "alpha": a})
+                chosen = choose_alpha(fit, X, y, spec["alphas"], seed=d + n)
+                risk = mc_test_risk(chosen.model.predict, teacher, act, spec["n_test"], key)
+                oracle = min(mc_test_risk(fit(X, y, a).predict, teacher, act, spec["n_test"], key).estimate for a in spec["alphas"])
+                rows.append({"d": d, "n": n, "method": name, "test_loss": risk.estimate, "stderr": risk.standard_error, "alpha": chosen.alpha,
+                             "test_loss_oracle": oracle})
     df = pd.DataFrame(rows)
     claims = []
     n_max = max(spec["ns"])
@@ -54,11 +56,13 @@ def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
         at = df[(df.d == d) & (df.n == n_max)].set_index("method")
         nn = float(at.loc["three-stage NN", "test_loss"])
         kern = at.drop(index="three-stage NN")
-        best_kernel = float((kern["test_loss"] + kern["stderr"].fillna(0) * 0).min())
-        claims.append(Claim(f"NN beats kernels at d={d}", f"NN test loss ≤ 0.1 × best kernel baseline at n = {n_max}",
-                            {"nn": nn, "best_kernel": best_kernel, "ratio": nn / best_kernel}, nn <= 0.1 * best_kernel))
+        best_kernel = float(kern["test_loss"].min())
+        best_oracle = float(kern["test_loss_oracle"].min())
+        claims.append(Claim(f"NN beats kernels at d={d}", f"NN test loss ≤ 0.1 × best kernel baseline at n = {n_max} (ridge chosen on a validation split)",
+                            {"nn": nn, "best_kernel": best_kernel, "ratio": nn / best_kernel, "best_kernel_oracle": best_oracle,
+                             "ratio_oracle": nn / best_oracle}, nn <= 0.1 * best_kernel))
     figs = {f"test_loss_d{d}": plot("methods_vs_n", df[df.d == d], f"E4: test loss vs n (d = {d}, noise s = {spec['noise_std']})")
             for d in spec["dims"]}
-    captions = {f"test_loss_d{d}": f"Excess test loss ½E[(f̂ − f*)²] against the number of samples n at d = {d}; error bars: Monte-Carlo standard errors (KRR)."
+    captions = {f"test_loss_d{d}": f"Excess test loss ½E[(f̂ − f*)²] against the number of samples n at d = {d}; ridge parameters chosen on a 20 % validation split; error bars: Monte-Carlo standard errors (KRR)."
                 for d in spec["dims"]}
     return ExperimentResult("E4", "", size, claims, df, figs, captions)
