@@ -151,3 +151,15 @@ class Context:
         cfg = validate(config)
         with (self.progress(cfg.name) if self.progress else contextlib.nullcontext()) as cb:
             return run(cfg, out=Path(self.out) / "runs", writer=self.run_writer, progress=cb)
+
+    def run_seeds(self, config: dict, seeds, figures: bool = False) -> list:
+        """Run one training config for many seeds in one batched computation into `out/runs/` (one run
+        directory per seed; data only unless `figures`) and return their `RunResult`s."""
+        import contextlib
+
+        from featlearn.config import validate
+        from featlearn.train import run_seeds
+
+        cfg = validate(config)
+        with (self.progress(cfg.name) if self.progress else contextlib.nullcontext()) as cb:
+            return run_seeds(cfg, seeds, out=Path(self.out) / "runs", writer=self.run_writer if figures else None, progress=cb)
