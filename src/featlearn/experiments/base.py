@@ -142,15 +142,11 @@ class Context:
     progress: Optional[Callable] = None  # name → a context manager yielding a run's progress callback (or None)
 
     def run(self, config: dict):
-        """Run one training config (a mapping) into `out/runs/` and return its `RunResult`."""
-        import contextlib
-
+        """Run one training config (a mapping) into `out/runs/`, with its figures, and return its `RunResult`."""
         from featlearn.config import validate
-        from featlearn.train import run
 
         cfg = validate(config)
-        with (self.progress(cfg.name) if self.progress else contextlib.nullcontext()) as cb:
-            return run(cfg, out=Path(self.out) / "runs", writer=self.run_writer, progress=cb)
+        return self.run_seeds(cfg, [cfg.seed], figures=True)[0]
 
     def run_seeds(self, config: dict, seeds, figures: bool = False) -> list:
         """Run one training config for many seeds in one batched computation into `out/runs/` (one run
