@@ -89,19 +89,19 @@ def _config(spec: dict, d: int, n: int, size: str) -> dict:
 
 
 def _kernel_losses(spec: dict, cfg, n: int, d: int, methods) -> dict:
-    """Test loss and chosen α of each kernel method in `methods` on seed 0's training set of `cfg`."""
+    """(test loss, chosen α, standard error) of each kernel method in `methods` on seed 0's training set of `cfg`."""
     problem = build_problem(cfg, 0)
     X, y, teacher, act = np.asarray(problem.X), np.asarray(problem.y), problem.teacher, spec["activation"]
     out = {}
     if "RF ridge" in methods:
         rf = lambda Xf, yf, a: RandomFeaturesRidge(rf_features(spec, n), alpha=a, activation=act, seed=n).fit(Xf, yf)  # noqa: E731
         c = choose_alpha(rf, X, y, spec["rf_alphas"], seed=d + n)
-        out["RF ridge"] = (float(c.model.population_excess_loss(teacher)), c.alpha)
+        out["RF ridge"] = (float(c.model.population_excess_loss(teacher)), c.alpha, 0.0)
     for name, fit in (("NTK-KRR", ntk_krr), ("NNGP-KRR", nngp_krr)):
         if name in methods:
             c = choose_alpha(fit, X, y, spec["alphas"], seed=d + n)
             risk = mc_test_risk(c.model.predict, teacher, act, spec["n_test"], jax.random.PRNGKey(1000 + n + d))
-            out[name] = (float(risk.estimate), c.alpha)
+            out[name] = (float(risk.estimate), c.alpha, float(risk.standard_error))
     return out
 
 
@@ -122,12 +122,13 @@ def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
                 eps = spec["eps_fraction"] * L0
             if NN in open_:
                 losses = [float(r.summary["final_population_loss"]) for r in ctx.run_seeds(cfg, seeds)]
-                res = {NN: (float(np.median(losses)), None)}
+                res = {NN: (float(np.median(losses)), None, 0.0)}
             else:
                 res = {}
             res.update(_kernel_losses(spec, cfg, n, d, open_ & set(KERNELS)))
-            for method, (loss, alpha) in res.items():
-                rows.append({"d": d, "n": n, "method": method, "test_loss": loss, "relative": loss / L0, "alpha": alpha, "eps": eps})
+            for method, (loss, alpha, stderr) in res.items():
+                rows.append({"d": d, "n": n, "method": method, "test_loss": loss, "stderr": stderr, "relative": loss / L0, "alpha": alpha,
+                             "eps": eps})
                 walked[method][0].append(n)
                 walked[method][1].append(loss)
                 if loss <= eps:
@@ -152,14 +153,14 @@ def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
     claims = [Claim("the network's exponent is below the kernels'",
                     f"fitted p of n* ∝ d^p (test loss ≤ {spec['eps_fraction']:g}·L(0)): the three-stage network's below RF ridge's, NTK-KRR's and "
                     "NNGP-KRR's, each fitted on ≥ 3 uncensored dimensions", value, bool(passed))]
-    star["n_star_plot"] = star["n_star"]
     series = [{"column": "n_star", "label": f"{m}" + ("" if m in fits else " (no fit)"), "fit": fits[m].as_dict() if m in fits else None,
                "by": "method", "group": m} for m in (NN, *KERNELS)]
     figs = {"n_star_vs_d": plot("fitted_points", star[star.censored == ""], "d", series, "dimension d", f"n* (test loss ≤ {spec['eps_fraction']:g}·L(0))",
                                 "E12: samples to accuracy ε against the dimension", variable="d")}
     for d in spec["dims"]:
-        figs[f"test_loss_d{d}"] = plot("methods_vs_n", table[table.d == d].assign(stderr=0.0),
-                                       f"E12: test loss vs n (d = {d}, ε = {spec['eps_fraction']:g}·L(0))")
+        figs[f"test_loss_d{d}"] = plot("methods_vs_n", table[table.d == d],
+                                       f"E12: test loss vs n (d = {d}, ε = {spec['eps_fraction']:g}·L(0))",
+                                       hline=float(table[table.d == d]["eps"].iloc[0]), hlabel=f"ε = {spec['eps_fraction']:g}·L(0)")
     fitted = "; ".join(f"{m}: p = {fits[m]}" for m in fits)
     cens = "; ".join(f"{r['method']} at d = {r['d']}: n* {'>' if r['censored'] == 'above' else '≤'} {r['n_star']:.0f}"
                      for r in value["censored"]) or "none"
@@ -167,5 +168,5 @@ def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
                                f"the power-law fits: {fitted}. Censored (not drawn, not fitted): {cens}. Theory: kernels d² → d⁴, network ≤ 2."}
     for d in spec["dims"]:
         captions[f"test_loss_d{d}"] = (f"Excess test loss against n at d = {d} up to each method's crossing of ε; ridge parameters chosen on a 20 % "
-                                       "validation split; network: median over seeds.")
+                                       "validation split; network: median over seeds; error bars: Monte-Carlo standard errors (KRR); dashed: ε.")
     return ExperimentResult("E12", "", size, claims, table.merge(star, on=["d", "method", "eps"], how="left"), figs, captions)

@@ -84,13 +84,16 @@ def collapse_plot(emp: pd.DataFrame, pop: pd.Series, xlabel: str, ylabel: str, t
     return _finish(fig, ax, xlabel, ylabel, title)
 
 
-def methods_vs_n(df: pd.DataFrame, title: str) -> Figure:
-    """Test loss against n (log–log), one line per method, with standard-error bars where given."""
+def methods_vs_n(df: pd.DataFrame, title: str, hline=None, hlabel=None) -> Figure:
+    """Test loss against n (log–log), one line per method, with standard-error bars where given, and an
+    optional dashed level `hline` (labelled `hlabel`)."""
     fig = Figure(figsize=(7.0, 4.4))
     ax = fig.subplots()
     for i, (method, g) in enumerate(df.groupby("method", sort=False)):
         g = g.sort_values("n")
         ax.errorbar(g["n"], g["test_loss"].clip(lower=1e-300), yerr=g["stderr"].fillna(0), fmt="o-", color=f"C{i}", lw=1.6, capsize=3, label=method)
+    if hline is not None:
+        ax.axhline(hline, color="0.3", ls="--", lw=1.0, label=hlabel)
     ax.set_xscale("log")
     ax.set_yscale("log")
     return _finish(fig, ax, "number of training samples n", "excess test loss", title)
@@ -144,6 +147,15 @@ def fitted_points(df: pd.DataFrame, x: str, series: list, xlabel: str, ylabel: s
             yf = np.exp(fit["intercept"] + fit["slope"] * lg) if fit["form"] == "power" else fit["intercept"] + fit["slope"] * lg
             ax.plot(grid, yf, "-", color=f"C{i}", lw=1.3, alpha=0.8, label=_fit_label(fit, variable))
     ax.set_xscale("log")
+    xs = df[x].to_numpy(float)
+    xs = xs[np.isfinite(xs) & (xs > 0)]
+    if xs.size and xs.max() / xs.min() < 10:  # under a decade: label the measured x values, not 6×10⁰
+        from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFormatter
+
+        ax.xaxis.set_major_locator(FixedLocator(np.unique(xs)))
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_minor_formatter(NullFormatter())
     if logy:
         ax.set_yscale("log")
     return _finish(fig, ax, xlabel, ylabel, title)
