@@ -1,6 +1,7 @@
 """E10's per-seed trials: batched seeds through the experiment context, L₀ of the near-teacher start."""
 
 import numpy as np
+import pytest
 
 from featlearn.experiments.base import Context
 from featlearn.experiments.e10 import _config, trials
@@ -20,3 +21,16 @@ def test_an_untilted_start_has_zero_initial_loss_and_tilted_ones_do_not(tmp_path
     assert len({round(t["L0"], 12) for t in tilted}) == 3  # each seed its own start
     assert len(list((tmp_path / "runs").iterdir())) == 5  # one run directory per seed
     assert np.isfinite([t["final_loss"] for t in tilted]).all()
+
+
+def test_levels_past_89_degrees_scale_the_mass(tmp_path):
+    from featlearn.experiments.e10 import levels
+    from featlearn.model import Params
+    from featlearn.objective import population_loss
+
+    assert levels({"levels": [25, [89, 2.0]]}) == [(25.0, 1.0), (89.0, 2.0)]
+    size = {"d": 6, "m_star": 2, "m": 4}
+    (r,) = Context(tmp_path).run_seeds(_config(size, 0.0, STAGE, "t-double", mass_scale=2.0), [0])
+    # untilted with twice the teacher's mass: f = 2f*, so L₀ = ½E[(2f* − f*)²] = the loss of the zero network
+    zero = float(population_loss(Params(0 * r.teacher.a, r.teacher.W), r.teacher, "relu_trim"))
+    assert trials([r])[0]["L0"] == pytest.approx(zero, rel=1e-10)
