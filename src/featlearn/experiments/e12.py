@@ -154,8 +154,8 @@ def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
                     f"fitted p of n* ∝ d^p (test loss ≤ {spec['eps_fraction']:g}·L(0)): the three-stage network's below RF ridge's, NTK-KRR's and "
                     "NNGP-KRR's, each fitted on ≥ 3 uncensored dimensions", value, bool(passed))]
     series = [{"column": "n_star", "label": f"{m}" + ("" if m in fits else " (no fit)"), "fit": fits[m].as_dict() if m in fits else None,
-               "by": "method", "group": m} for m in (NN, *KERNELS)]
-    figs = {"n_star_vs_d": plot("fitted_points", star[star.censored == ""], "d", series, "dimension d", f"n* (test loss ≤ {spec['eps_fraction']:g}·L(0))",
+               "by": "method", "group": m, "censored": "censored"} for m in (NN, *KERNELS)]
+    figs = {"n_star_vs_d": plot("fitted_points", star, "d", series, "dimension d", f"n* (test loss ≤ {spec['eps_fraction']:g}·L(0))",
                                 "E12: samples to accuracy ε against the dimension", variable="d")}
     for d in spec["dims"]:
         figs[f"test_loss_d{d}"] = plot("methods_vs_n", table[table.d == d],
@@ -165,7 +165,7 @@ def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
     cens = "; ".join(f"{r['method']} at d = {r['d']}: n* {'>' if r['censored'] == 'above' else '≤'} {r['n_star']:.0f}"
                      for r in value["censored"]) or "none"
     captions = {"n_star_vs_d": f"Smallest n with test loss ≤ {spec['eps_fraction']:g}·L(0) (log–log interpolation on the grid), against d, with "
-                               f"the power-law fits: {fitted}. Censored (not drawn, not fitted): {cens}. Theory: kernels d² → d⁴, network ≤ 2."}
+                               f"the power-law fits: {fitted}. Censored (hollow triangles, not fitted): {cens}. Theory: kernels d² → d⁴, network ≤ 2."}
     for d in spec["dims"]:
         captions[f"test_loss_d{d}"] = (f"Excess test loss against n at d = {d} up to each method's crossing of ε; ridge parameters chosen on a 20 % "
                                        "validation split; network: median over seeds; error bars: Monte-Carlo standard errors (KRR); dashed: ε.")

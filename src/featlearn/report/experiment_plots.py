@@ -138,6 +138,13 @@ def fitted_points(df: pd.DataFrame, x: str, series: list, xlabel: str, ylabel: s
     for i, s in enumerate(series):
         d = df if "by" not in s else df[df[s["by"]] == s["group"]]
         d = d.sort_values(x)
+        if s.get("censored"):  # bounds, not measurements: ▲ the value is above the point, ▼ below; not part of the fit
+            for kind, marker in (("above", "^"), ("below", "v")):
+                b = d[d[s["censored"]] == kind]
+                if len(b):
+                    ax.plot(b[x].to_numpy(float), b[s["column"]].to_numpy(float), marker, color=f"C{i}", ms=7, mfc="none",
+                            label=f"{s['label']}: {'>' if kind == 'above' else '≤'} (censored)")
+            d = d[d[s["censored"]].fillna("") == ""]
         xv, yv = d[x].to_numpy(float), d[s["column"]].to_numpy(float)
         ax.plot(xv, np.clip(yv, LOG_FLOOR, None) if logy else yv, "o", color=f"C{i}", ms=5, label=s["label"])
         fit = s.get("fit")
