@@ -158,7 +158,7 @@ def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
     figs = {"n_star_vs_d": plot("fitted_points", star, "d", series, "dimension d", f"n* (test loss ≤ {spec['eps_fraction']:g}·L(0))",
                                 "E12: samples to accuracy ε against the dimension", variable="d")}
     for d in spec["dims"]:
-        figs[f"test_loss_d{d}"] = plot("methods_vs_n", table[table.d == d],
+        figs[f"test_loss_d{d:02d}"] = plot("methods_vs_n", table[table.d == d],
                                        f"E12: test loss vs n (d = {d}, ε = {spec['eps_fraction']:g}·L(0))",
                                        hline=float(table[table.d == d]["eps"].iloc[0]), hlabel=f"ε = {spec['eps_fraction']:g}·L(0)")
     fitted = "; ".join(f"{m}: p = {fits[m]}" for m in fits)
@@ -167,6 +167,6 @@ def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
     captions = {"n_star_vs_d": f"Smallest n with test loss ≤ {spec['eps_fraction']:g}·L(0) (log–log interpolation on the grid), against d, with "
                                f"the power-law fits: {fitted}. Censored (hollow triangles, not fitted): {cens}. Theory: kernels d² → d⁴, network ≤ 2."}
     for d in spec["dims"]:
-        captions[f"test_loss_d{d}"] = (f"Excess test loss against n at d = {d} up to each method's crossing of ε; ridge parameters chosen on a 20 % "
+        captions[f"test_loss_d{d:02d}"] = (f"Excess test loss against n at d = {d} up to each method's crossing of ε; ridge parameters chosen on a 20 % "
                                        "validation split; network: median over seeds; error bars: Monte-Carlo standard errors (KRR); dashed: ε.")
     return ExperimentResult("E12", "", size, claims, table.merge(star, on=["d", "method", "eps"], how="left"), figs, captions)
