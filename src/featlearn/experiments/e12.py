@@ -88,9 +88,8 @@ def _config(spec: dict, d: int, n: int, size: str) -> dict:
             "log_every": 100, "checkpoint_every": 100000}
 
 
-def _kernel_losses(spec: dict, cfg, n: int, d: int, methods) -> dict:
-    """(test loss, chosen α, standard error) of each kernel method in `methods` on seed 0's training set of `cfg`."""
-    problem = build_problem(cfg, 0)
+def _kernel_losses(spec: dict, problem, n: int, d: int, methods) -> dict:
+    """(test loss, chosen α, standard error) of each kernel method in `methods` on `problem`'s training set."""
     X, y, teacher, act = np.asarray(problem.X), np.asarray(problem.y), problem.teacher, spec["activation"]
     out = {}
     if "RF ridge" in methods:
@@ -116,8 +115,9 @@ def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
             if not open_:
                 break
             cfg = validate(_config(spec, d, n, size))
+            problem = build_problem(cfg, 0)  # seed 0's training set: the kernels' data
             if L0 is None:
-                t = build_problem(cfg, 0).teacher
+                t = problem.teacher
                 L0 = float(population_loss(Params(0 * t.a, t.W), t, spec["activation"]))
                 eps = spec["eps_fraction"] * L0
             if NN in open_:
@@ -125,7 +125,7 @@ def run(spec: dict, size: str, ctx: Context) -> ExperimentResult:
                 res = {NN: (float(np.median(losses)), None, 0.0)}
             else:
                 res = {}
-            res.update(_kernel_losses(spec, cfg, n, d, open_ & set(KERNELS)))
+            res.update(_kernel_losses(spec, problem, n, d, open_ & set(KERNELS)))
             for method, (loss, alpha, stderr) in res.items():
                 rows.append({"d": d, "n": n, "method": method, "test_loss": loss, "stderr": stderr, "relative": loss / L0, "alpha": alpha,
                              "eps": eps})
